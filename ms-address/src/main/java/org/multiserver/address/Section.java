@@ -66,7 +66,8 @@ public final class Section {
     public static Section parse(String text) {
         Address address = Address.parse(text);
         if (address.sections().size() != 1) {
-            int column = text.indexOf('~') + 1;
+            // The first unescaped '~': an item may hold an escaped one ("shs:a!~b~x").
+            int column = AddressText.firstUnescaped(text, '~') + 1;
             throw new AddressSyntaxException(text, column, "expected a single section, found '~'");
         }
         return address.sections().get(0);

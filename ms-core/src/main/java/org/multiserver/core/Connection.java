@@ -1,0 +1,178 @@
+package org.multiserver.core;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.multiserver.address.Address;
+import org.multiserver.spi.ChannelFutures;
+import org.multiserver.spi.EndOfOutput;
+
+/**
+ * An established connection, after every transform of its stack finished: the composed remote address, the peer's
+ * authenticated identity, and two ways to move bytes:
+ * <ul>
+ *   <li>plain blocking streams, {@link #input()} and {@link #output()}, for simple users (bounded buffering both
+ *       ways: reading stops while the input holds 256 KiB, writes block while the channel is not writable);</li>
+ *   <li>the Netty {@link #channel()}, for users who add their own codecs with {@link #attach}.</li>
+ * </ul>
+ * Half-close: {@link #shutdownOutput()} ends our write side (shs sends its goodbye) and the peer reads the end of
+ * input while it can still write back; over transports without half-close (WebSockets) it closes the connection.
+ */
+public final class Connection implements AutoCloseable {
+    private final Channel channel;
+    private final Address remoteAddress;
+    private final Optional<String> peerIdentity;
+    private final boolean client;
+    private final StreamHandler stream;
+    private final InputStream input = new Input();
+    private final OutputStream output = new Output();
+
+    Connection(Channel channel, Address remoteAddress, Optional<String> peerIdentity, boolean client,
+               StreamHandler stream) {
+        this.channel = channel;
+        this.remoteAddress = remoteAddress;
+        this.peerIdentity = peerIdentity;
+        this.client = client;
+        this.stream = stream;
+    }
+
+    /** The peer as every layer saw it, such as {@code net:127.0.0.1:50123~shs:<their key>}. */
+    public Address remoteAddress() {
+        return remoteAddress;
+    }
+
+    /** The peer's identity as the last authenticating transform proved it (shs: its base64 public key). */
+    public Optional<String> peerIdentity() {
+        return peerIdentity;
+    }
+
+    /** True for a connection we dialled, false for one our server accepted. */
+    public boolean isClient() {
+        return client;
+    }
+
+    /** The Netty channel; the pipeline holds the transport's and transforms' handlers. */
+    public Channel channel() {
+        return channel;
+    }
+
+    /** Bytes from the peer; blocks; -1 at the peer's end of output. Not for use on an event loop. */
+    public InputStream input() {
+        return input;
+    }
+
+    /** Bytes to the peer; {@code close()} on it ends our write side, like {@link #shutdownOutput()}. */
+    public OutputStream output() {
+        return output;
+    }
+
+    /** Writes {@code data} (taking ownership) and flushes; completes when written to the transport. */
+    public CompletableFuture<Void> write(ByteBuf data) {
+        return ChannelFutures.toCompletable(channel.writeAndFlush(data));
+    }
+
+    /**
+     * Replaces the built-in streams with your own handlers, added at the pipeline's tail. Anything that already
+     * arrived is passed to them first, so nothing is lost; afterwards {@link #input()} is no longer fed.
+     */
+    public CompletableFuture<Void> attach(ChannelHandler... handlers) {
+        Objects.requireNonNull(handlers, "handlers");
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        channel.eventLoop().execute(() -> {
+            try {
+                stream.handOver(handlers);
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /** Ends our write side after what was written so far; see the class comment. */
+    public CompletableFuture<Void> shutdownOutput() {
+        return ChannelFutures.toCompletable(channel.writeAndFlush(EndOfOutput.INSTANCE));
+    }
+
+    /** Completes when the connection is closed, by either side. */
+    public CompletableFuture<Void> closeFuture() {
+        return ChannelFutures.toCompletable(channel.closeFuture());
+    }
+
+    /** Closes both directions now. */
+    @Override
+    public void close() {
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return (client ? "connection to " : "connection from ") + remoteAddress;
+    }
+
+    private final class Input extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            return stream.read(b, off, len);
+        }
+
+        @Override
+        public int available() {
+            return stream.available();
+        }
+
+        @Override
+        public void close() {
+            Connection.this.close();
+        }
+    }
+
+    private final class Output extends OutputStream {
+        private boolean ended;
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (ended) {
+                throw new IOException("output already ended");
+            }
+            if (!channel.isActive()) {
+                throw new IOException("connection closed: " + remoteAddress);
+            }
+            if (len == 0) {
+                return;
+            }
+            stream.awaitWritable();
+            ByteBuf buf = channel.alloc().buffer(len);
+            buf.writeBytes(b, off, len);
+            channel.writeAndFlush(buf, channel.voidPromise());
+        }
+
+        @Override
+        public void close() {
+            if (!ended) {
+                ended = true;
+                shutdownOutput();
+            }
+        }
+    }
+}

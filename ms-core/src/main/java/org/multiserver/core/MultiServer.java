@@ -1,0 +1,572 @@
+package org.multiserver.core;
+
+import io.netty.channel.Channel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.multiserver.address.Address;
+import org.multiserver.address.AddressSyntaxException;
+import org.multiserver.address.MultiAddress;
+import org.multiserver.address.Section;
+import org.multiserver.spi.Layer;
+import org.multiserver.spi.Option;
+import org.multiserver.spi.PluginContext;
+import org.multiserver.spi.PluginProvider;
+import org.multiserver.spi.Scope;
+import org.multiserver.spi.Transform;
+import org.multiserver.spi.TransformProvider;
+import org.multiserver.spi.Transport;
+import org.multiserver.spi.TransportProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Many protocols at once, behind one address. A MultiServer holds stacks (a transport and its transforms, such as
+ * {@code net~shs}); {@link #listen} serves all of them and prints one address that lists them all, and
+ * {@link #connect} dials the first alternative of an address that one of its stacks understands.
+ *
+ * <pre>{@code
+ * try (MultiServer ms = MultiServer.builder().listen("net:127.0.0.1:0~shs").build()) {
+ *     MultiServer.Listening server = ms.listen(connection -> ...).join();
+ *     String address = server.stringify(Scope.DEVICE);   // net:127.0.0.1:40123~shs:<our key>
+ * }
+ * }</pre>
+ *
+ * All stacks share one event loop group (epoll where available, NIO otherwise), closed with the MultiServer.
+ */
+public final class MultiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MultiServer.class);
+
+    private final EventLoops loops;
+    private final List<Stack> stacks;
+    private final ServerErrorHandler errorHandler;
+    private final ExecutorService handlerExecutor;
+    private final List<Listening> listening = new ArrayList<>();
+    private volatile boolean closed;
+
+    private MultiServer(EventLoops loops, List<Stack> stacks, ServerErrorHandler errorHandler) {
+        this.loops = loops;
+        this.stacks = List.copyOf(stacks);
+        this.errorHandler = errorHandler;
+        this.handlerExecutor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "multiserver-handler");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The shapes of the stacks, such as {@code [net~shs, ws~shs]}. */
+    public List<String> stackShapes() {
+        return stacks.stream().map(Stack::shape).toList();
+    }
+
+    /** Whether the event loops are native (epoll) rather than NIO. */
+    public boolean nativeTransport() {
+        return loops.nativeTransport();
+    }
+
+    /**
+     * Binds every stack at once. Each connection that completes its transforms goes to {@code handler}, called on a
+     * thread of its own (so it may block on {@link Connection#input()}). If one stack fails to bind, the others are
+     * closed and the future fails with an error naming the stack and the reason.
+     */
+    public CompletableFuture<Listening> listen(Consumer<Connection> handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("MultiServer is closed"));
+        }
+        List<CompletableFuture<org.multiserver.spi.Listener>> binds = new ArrayList<>();
+        for (Stack stack : stacks) {
+            binds.add(stack.transport().listen((channel, remote) -> accepted(stack, channel, remote, handler))
+                    .handle((listener, error) -> {
+                        if (error != null) {
+                            throw new CompletionException(new java.io.IOException("could not listen on "
+                                    + stack.shape() + ": " + rootMessage(error), unwrap(error)));
+                        }
+                        return listener;
+                    }));
+        }
+        return CompletableFuture.allOf(binds.toArray(CompletableFuture[]::new)).handle((ok, error) -> {
+            List<org.multiserver.spi.Listener> bound = new ArrayList<>();
+            for (CompletableFuture<org.multiserver.spi.Listener> b : binds) {
+                if (!b.isCompletedExceptionally()) {
+                    bound.add(b.join());
+                }
+            }
+            if (error != null) {
+                bound.forEach(org.multiserver.spi.Listener::close);
+                throw new CompletionException(unwrap(error));
+            }
+            Listening result = new Listening(stacks, bound);
+            synchronized (listening) {
+                listening.add(result);
+            }
+            return result;
+        });
+    }
+
+    /** Dials {@code address}; see {@link #connect(MultiAddress)}. A syntax error fails the future. */
+    public CompletableFuture<Connection> connect(String address) {
+        try {
+            return connect(MultiAddress.parse(address));
+        } catch (AddressSyntaxException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Dials the alternatives of {@code address} in order: one that no stack understands is skipped, one that fails
+     * falls through to the next, and the final {@link ConnectException} lists every attempt. Stacks match by their
+     * exact section names. Cancelling the future aborts the attempt in flight and closes what it opened.
+     */
+    public CompletableFuture<Connection> connect(MultiAddress address) {
+        Dial dial = new Dial(address);
+        dial.next(0);
+        return dial.result;
+    }
+
+    /** Closes every server this MultiServer started, then the event loops. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<Listening> all;
+        synchronized (listening) {
+            all = new ArrayList<>(listening);
+        }
+        for (Listening l : all) {
+            try {
+                l.close().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debug("closing a server failed", e);
+            }
+        }
+        loops.group().shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        handlerExecutor.shutdownNow();
+    }
+
+    private void accepted(Stack stack, Channel channel, Section remote, Consumer<Connection> handler) {
+        StreamHandler stream = new StreamHandler();
+        channel.pipeline().addLast(StreamHandler.NAME, stream);
+        CompletableFuture<List<Layer>> layers = runTransforms(stack.transforms().size(),
+                i -> stack.transforms().get(i).wrapServer(channel));
+        layers.whenComplete((done, error) -> {
+            if (error != null) {
+                channel.close();
+                errorHandler.onError(remote.toString(), stack.shape(), unwrap(error));
+                return;
+            }
+            Connection connection = connection(channel, remote, done, false, stream);
+            handlerExecutor.execute(() -> {
+                try {
+                    handler.accept(connection);
+                } catch (RuntimeException e) {
+                    connection.close();
+                    errorHandler.onError(remote.toString(), stack.shape(), e);
+                }
+            });
+        });
+    }
+
+    private static Connection connection(Channel channel, Section remote, List<Layer> layers, boolean client,
+                                         StreamHandler stream) {
+        List<Section> sections = new ArrayList<>();
+        sections.add(remote);
+        Optional<String> identity = Optional.empty();
+        for (Layer layer : layers) {
+            sections.add(layer.remote());
+            if (layer.identity().isPresent()) {
+                identity = layer.identity();
+            }
+        }
+        return new Connection(channel, new Address(sections), identity, client, stream);
+    }
+
+    /** Runs {@code count} transforms one after another, each on the channel the previous one left. */
+    private static CompletableFuture<List<Layer>> runTransforms(int count,
+                                                                Function<Integer, CompletableFuture<Layer>> step) {
+        CompletableFuture<List<Layer>> chain = CompletableFuture.completedFuture(new ArrayList<>());
+        for (int i = 0; i < count; i++) {
+            int index = i;
+            chain = chain.thenCompose(list -> {
+                CompletableFuture<Layer> next;
+                try {
+                    next = step.apply(index);
+                } catch (RuntimeException e) {
+                    next = CompletableFuture.failedFuture(e);
+                }
+                return next.thenApply(layer -> {
+                    list.add(layer);
+                    return list;
+                });
+            });
+        }
+        return chain;
+    }
+
+    static Throwable unwrap(Throwable error) {
+        while ((error instanceof CompletionException || error instanceof java.util.concurrent.ExecutionException)
+                && error.getCause() != null) {
+            error = error.getCause();
+        }
+        return error;
+    }
+
+    static String rootMessage(Throwable error) {
+        Throwable e = unwrap(error);
+        String message = e.getMessage();
+        return message != null ? message : e.getClass().getSimpleName();
+    }
+
+    /** One connect: walks the alternatives, keeping what was tried. */
+    private final class Dial {
+        final MultiAddress address;
+        final CompletableFuture<Connection> result = new CompletableFuture<>();
+        final List<ConnectException.Attempt> attempts = new ArrayList<>();
+        volatile CompletableFuture<?> inFlight;
+        volatile Channel channel;
+
+        Dial(MultiAddress address) {
+            this.address = address;
+            result.whenComplete((c, error) -> {
+                if (result.isCancelled()) {
+                    CompletableFuture<?> f = inFlight;
+                    if (f != null) {
+                        f.cancel(false);
+                    }
+                    Channel ch = channel;
+                    if (ch != null) {
+                        ch.close();
+                    }
+                }
+            });
+        }
+
+        void next(int index) {
+            if (result.isDone()) {
+                return;
+            }
+            if (closed) {
+                result.completeExceptionally(new IllegalStateException("MultiServer is closed"));
+                return;
+            }
+            if (index == address.alternatives().size()) {
+                result.completeExceptionally(new ConnectException(address.toString(), attempts));
+                return;
+            }
+            Address alternative = address.alternatives().get(index);
+            Stack stack = null;
+            Stack.Plan plan = null;
+            try {
+                for (Stack candidate : stacks) {
+                    Optional<Stack.Plan> p = candidate.match(alternative);
+                    if (p.isPresent()) {
+                        stack = candidate;
+                        plan = p.get();
+                        break;
+                    }
+                }
+            } catch (AddressSyntaxException e) {
+                attempts.add(new ConnectException.Attempt(alternative.toString(), e.getMessage(), false, e));
+                next(index + 1);
+                return;
+            }
+            if (plan == null) {
+                attempts.add(new ConnectException.Attempt(alternative.toString(),
+                        "no stack for " + String.join("~", alternative.names()) + " (have " + stackShapes() + ")",
+                        true, null));
+                next(index + 1);
+                return;
+            }
+            dial(index, alternative, stack, plan);
+        }
+
+        private void dial(int index, Address alternative, Stack stack, Stack.Plan plan) {
+            CompletableFuture<Channel> connecting = plan.endpoint().connect();
+            inFlight = connecting;
+            if (result.isCancelled()) {
+                connecting.cancel(false);
+            }
+            connecting.thenCompose(ch -> {
+                channel = ch;
+                StreamHandler stream = new StreamHandler();
+                ch.pipeline().addLast(StreamHandler.NAME, stream);
+                if (result.isCancelled()) {
+                    ch.close();
+                    throw new CancellationException();
+                }
+                CompletableFuture<List<Layer>> layers = runTransforms(plan.targets().size(), i -> {
+                    CompletableFuture<Layer> step = plan.targets().get(i).wrapClient(ch);
+                    inFlight = step;
+                    return step;
+                });
+                return layers.thenApply(done -> connection(ch, plan.endpoint().section(), done, true, stream));
+            }).whenComplete((connection, error) -> {
+                if (error == null) {
+                    if (!result.complete(connection)) {
+                        connection.close();
+                    }
+                    return;
+                }
+                Channel ch = channel;
+                if (ch != null) {
+                    ch.close();
+                }
+                channel = null;
+                if (result.isDone()) {
+                    return;
+                }
+                attempts.add(new ConnectException.Attempt(alternative.toString(), rootMessage(error), false,
+                        unwrap(error)));
+                LOG.debug("{} via {} failed: {}", alternative, stack.shape(), rootMessage(error));
+                next(index + 1);
+            });
+        }
+    }
+
+    /** The servers of one {@link #listen}: prints the full address for a scope and closes everything. */
+    public static final class Listening {
+        private final List<Stack> stacks;
+        private final List<org.multiserver.spi.Listener> listeners;
+
+        Listening(List<Stack> stacks, List<org.multiserver.spi.Listener> listeners) {
+            this.stacks = stacks;
+            this.listeners = listeners;
+        }
+
+        /**
+         * The address clients in {@code scope} can dial: every stack that serves the scope, with real ports, joined
+         * by {@code ;}; empty when none does.
+         */
+        public Optional<MultiAddress> address(Scope scope) {
+            List<Address> alternatives = new ArrayList<>();
+            for (int i = 0; i < stacks.size(); i++) {
+                Stack stack = stacks.get(i);
+                List<Section> transforms = new ArrayList<>();
+                boolean complete = true;
+                for (Transform t : stack.transforms()) {
+                    Optional<Section> s = t.stringify(scope);
+                    if (s.isEmpty()) {
+                        complete = false;
+                        break;
+                    }
+                    transforms.add(s.get());
+                }
+                if (!complete) {
+                    continue;
+                }
+                for (Section transport : listeners.get(i).addresses(scope)) {
+                    List<Section> sections = new ArrayList<>();
+                    sections.add(transport);
+                    sections.addAll(transforms);
+                    alternatives.add(new Address(sections));
+                }
+            }
+            return alternatives.isEmpty() ? Optional.empty() : Optional.of(new MultiAddress(alternatives));
+        }
+
+        /** {@link #address(Scope)} as text, or an empty string when no stack serves the scope. */
+        public String stringify(Scope scope) {
+            return address(scope).map(MultiAddress::toString).orElse("");
+        }
+
+        /** Closes every server of this listen and the connections they accepted. */
+        public CompletableFuture<Void> close() {
+            return CompletableFuture.allOf(listeners.stream().map(org.multiserver.spi.Listener::close)
+                    .toArray(CompletableFuture[]::new));
+        }
+    }
+
+    /** Where server-side failures go: a peer that failed a handshake never stops the server. */
+    @FunctionalInterface
+    public interface ServerErrorHandler {
+        /**
+         * @param peer  the peer's address as the transport saw it
+         * @param stack the stack's shape, such as {@code net~shs}
+         * @param error what went wrong
+         */
+        void onError(String peer, String stack, Throwable error);
+
+        /** The default: one line at debug level (failed handshakes are a normal part of serving strangers). */
+        ServerErrorHandler LOG_AT_DEBUG = (peer, stack, error) ->
+                LOG.debug("{} from {} failed: {}", stack, peer, rootMessage(error));
+    }
+
+    public static final class Builder {
+        private final List<Function<Context, Stack>> stackFactories = new ArrayList<>();
+        private final List<PluginProvider> explicit = new ArrayList<>();
+        private final Map<String, String> choices = new LinkedHashMap<>();
+        private final Map<String, Object> options = new LinkedHashMap<>();
+        private ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
+        private Duration connectTimeout = PluginContext.DEFAULT_CONNECT_TIMEOUT;
+        private Duration handshakeTimeout = PluginContext.DEFAULT_HANDSHAKE_TIMEOUT;
+        private int threads = 0;
+        private boolean preferNative = true;
+        private ServerErrorHandler errorHandler = ServerErrorHandler.LOG_AT_DEBUG;
+
+        private Builder() {
+        }
+
+        /**
+         * Adds a stack from a listen spec in the address language, with plugins found on the class path:
+         * {@code net:0.0.0.0:8008~shs}, {@code ws://localhost:8989~shs}, or just {@code net~shs}. Each section's data
+         * configures that plugin's server side.
+         */
+        public Builder listen(String spec) {
+            return listen(spec, null);
+        }
+
+        /** Like {@link #listen(String)}, serving the given scopes. */
+        public Builder listen(String spec, Set<Scope> scopes) {
+            Address address = Address.parse(spec);
+            Set<Scope> copy = scopes == null ? null : EnumSet.copyOf(scopes);
+            stackFactories.add(ctx -> ctx.stackFromSpec(address, copy));
+            return this;
+        }
+
+        /** Adds a stack from providers given in code; options and scopes come from this builder. */
+        public Builder stack(TransportProvider transport, TransformProvider... transforms) {
+            List<TransformProvider> list = List.of(transforms);
+            stackFactories.add(ctx -> {
+                PluginContext base = ctx.base(null, null);
+                List<Transform> made = new ArrayList<>();
+                for (TransformProvider t : list) {
+                    made.add(t.create(base));
+                }
+                return new Stack(transport.create(base), made);
+            });
+            return this;
+        }
+
+        /** Makes a provider available without the class path; it wins over class-path providers of its names. */
+        public Builder plugin(PluginProvider provider) {
+            explicit.add(Objects.requireNonNull(provider));
+            return this;
+        }
+
+        /** Settles a conflict: use the provider class {@code providerClass} for {@code sectionName}. */
+        public Builder choosePlugin(String sectionName, String providerClass) {
+            choices.put(sectionName, providerClass);
+            return this;
+        }
+
+        /** Where to look for plugins; the context class loader by default. */
+        public Builder classLoader(ClassLoader loader) {
+            this.classLoader = Objects.requireNonNull(loader);
+            return this;
+        }
+
+        public <T> Builder option(Option<T> option, T value) {
+            options.put(option.name(), value);
+            return this;
+        }
+
+        /** An option known only by name, as text (from a command line); the plugin parses it. */
+        public Builder option(String name, String value) {
+            options.put(name, value);
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = timeout;
+            return this;
+        }
+
+        /** Event loop threads; 0 (the default) lets Netty choose (twice the cores). */
+        public Builder eventLoopThreads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /** Use epoll when available (the default); false forces NIO. */
+        public Builder preferNativeTransport(boolean preferNative) {
+            this.preferNative = preferNative;
+            return this;
+        }
+
+        public Builder onServerError(ServerErrorHandler handler) {
+            this.errorHandler = Objects.requireNonNull(handler);
+            return this;
+        }
+
+        /**
+         * Loads plugins, creates the event loops and every stack.
+         *
+         * @throws PluginConflictException when two plugins claim one name
+         * @throws AddressSyntaxException  when a listen spec names a protocol no plugin provides, or a plugin
+         *                                 rejects its section
+         */
+        public MultiServer build() {
+            if (stackFactories.isEmpty()) {
+                throw new IllegalStateException("a MultiServer needs at least one stack (listen(spec) or stack(...))");
+            }
+            PluginRegistry registry = PluginRegistry.load(classLoader, explicit, choices);
+            EventLoops loops = EventLoops.create(threads, preferNative);
+            try {
+                Context ctx = new Context(this, registry, loops);
+                List<Stack> stacks = new ArrayList<>();
+                for (Function<Context, Stack> factory : stackFactories) {
+                    stacks.add(factory.apply(ctx));
+                }
+                return new MultiServer(loops, stacks, errorHandler);
+            } catch (RuntimeException e) {
+                loops.group().shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                throw e;
+            }
+        }
+    }
+
+    /** What a builder knows while it creates stacks. */
+    private record Context(Builder builder, PluginRegistry registry, EventLoops loops) {
+
+        PluginContext base(Section spec, Set<Scope> scopes) {
+            PluginContext.Builder b = PluginContext.builder()
+                    .eventLoopGroup(loops.group(), loops.socketChannelType(), loops.serverSocketChannelType())
+                    .connectTimeout(builder.connectTimeout)
+                    .handshakeTimeout(builder.handshakeTimeout)
+                    .scopes(scopes)
+                    .listenSpec(spec);
+            builder.options.forEach(b::rawOption);
+            return b.build();
+        }
+
+        Stack stackFromSpec(Address spec, Set<Scope> scopes) {
+            Section first = spec.transport();
+            TransportProvider transportProvider = registry.transport(first.name()).orElseThrow(() ->
+                    first.syntaxError(-1, "no transport plugin for '" + first.name() + "' on the class path"));
+            Transport transport = transportProvider.create(base(first, scopes));
+            List<Transform> transforms = new ArrayList<>();
+            for (Section section : spec.transforms()) {
+                TransformProvider provider = registry.transform(section.name()).orElseThrow(() ->
+                        section.syntaxError(-1, "no transform plugin for '" + section.name() + "' on the class path"));
+                transforms.add(provider.create(base(section, scopes)));
+            }
+            return new Stack(transport, transforms);
+        }
+    }
+}

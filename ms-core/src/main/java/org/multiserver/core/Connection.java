@@ -97,7 +97,13 @@ public final class Connection implements AutoCloseable {
 
     /** Ends our write side after what was written so far; see the class comment. */
     public CompletableFuture<Void> shutdownOutput() {
-        return ChannelFutures.toCompletable(channel.writeAndFlush(EndOfOutput.INSTANCE));
+        io.netty.channel.ChannelFuture written = channel.writeAndFlush(EndOfOutput.INSTANCE);
+        written.addListener(f -> {
+            if (channel.pipeline().get(StreamHandler.class) == stream) {
+                stream.outputEnded();
+            }
+        });
+        return ChannelFutures.toCompletable(written);
     }
 
     /** Completes when the connection is closed, by either side. */

@@ -31,6 +31,7 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     private boolean closed;
     private Throwable failure;
     private boolean writable = true;
+    private volatile boolean outputEnded;
     private ChannelHandlerContext ctx;
 
     @Override
@@ -80,6 +81,9 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
             } finally {
                 lock.unlock();
             }
+            if (outputEnded) {
+                ctx.close(); // both directions are done: free the socket
+            }
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -124,6 +128,21 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
             changed.signalAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Our write side has ended; once the peer's has too, the connection closes. Runs on the event loop. */
+    void outputEnded() {
+        outputEnded = true;
+        boolean bothDone;
+        lock.lock();
+        try {
+            bothDone = inputEnded;
+        } finally {
+            lock.unlock();
+        }
+        if (bothDone) {
+            ctx.close();
         }
     }
 

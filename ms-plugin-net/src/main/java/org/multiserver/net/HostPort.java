@@ -67,6 +67,20 @@ record HostPort(String host, int port) {
         return port;
     }
 
+    /**
+     * The section for {@code host} and {@code port} in the form JS peers dial: an IPv6 literal is compressed and
+     * split at its colons ({@code net:::1:8008}, {@code net:fe80::1:8008}), never escaped or bracketed.
+     */
+    static Section section(String name, String host, int port) {
+        String h = stripZone(host);
+        if (NetUtil.isValidIpV6Address(h)) {
+            h = NetUtil.toAddressString(NetUtil.createInetAddressFromIpAddressString(h));
+        }
+        List<String> items = new java.util.ArrayList<>(List.of(h.split(":", -1)));
+        items.add(Integer.toString(port));
+        return Section.of(name, items);
+    }
+
     /** IPv6 zone ids ({@code %eth0}) mean nothing to the peer. */
     static String stripZone(String host) {
         int percent = host.indexOf('%');

@@ -49,7 +49,7 @@ final class NetTransport implements Transport {
             return Optional.empty();
         }
         HostPort target = HostPort.parse(section, false);
-        Section canonical = Section.of(NAME, target.host(), Integer.toString(target.port()));
+        Section canonical = HostPort.section(NAME, target.host(), target.port());
         return Optional.of(new Endpoint() {
             @Override
             public Section section() {
@@ -116,8 +116,8 @@ final class NetTransport implements Transport {
                         accepted.add(ch);
                         ch.pipeline().addLast(HalfCloseHandler.NAME, HalfCloseHandler.INSTANCE);
                         InetSocketAddress remote = ch.remoteAddress();
-                        acceptor.accept(ch, Section.of(NAME, HostPort.stripZone(remote.getAddress().getHostAddress()),
-                                Integer.toString(remote.getPort())));
+                        acceptor.accept(ch, HostPort.section(NAME, remote.getAddress().getHostAddress(),
+                                remote.getPort()));
                     }
                 });
         CompletableFuture<Listener> result = new CompletableFuture<>();
@@ -172,11 +172,11 @@ final class NetTransport implements Transport {
             } else if (local.getAddress().isAnyLocalAddress()) {
                 hosts = ScopeHosts.hostsFor(scope, local.getAddress(), ScopeHosts.interfaceAddresses());
             } else {
-                hosts = List.of(isLiteral(host) ? HostPort.stripZone(local.getAddress().getHostAddress()) : host);
+                hosts = List.of(isLiteral(host) ? local.getAddress().getHostAddress() : host);
             }
             List<Section> sections = new ArrayList<>();
             for (String h : hosts) {
-                sections.add(Section.of(NAME, h, Integer.toString(local.getPort())));
+                sections.add(HostPort.section(NAME, h, local.getPort()));
             }
             return sections;
         }

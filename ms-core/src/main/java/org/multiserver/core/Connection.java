@@ -111,9 +111,22 @@ public final class Connection implements AutoCloseable {
         return ChannelFutures.toCompletable(channel.closeFuture());
     }
 
-    /** Closes both directions now. */
+    /**
+     * Closes both directions once everything written so far has gone to the transport, so a writer that closes
+     * right after its last write loses nothing. See {@link #abort()} to drop pending writes.
+     */
     @Override
     public void close() {
+        if (channel.isActive()) {
+            channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** Closes both directions now, dropping writes not yet sent. */
+    public void abort() {
         channel.close();
     }
 

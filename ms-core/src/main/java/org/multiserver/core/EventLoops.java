@@ -14,7 +14,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-/** The one event loop group a MultiServer shares: native epoll where it loads, NIO otherwise. */
+/** The one event loop group a MultiServer shares: NIO, or native epoll when asked for and it loads. */
 record EventLoops(EventLoopGroup group, Class<? extends SocketChannel> socketChannelType,
                   Class<? extends ServerSocketChannel> serverSocketChannelType, boolean nativeTransport) {
 

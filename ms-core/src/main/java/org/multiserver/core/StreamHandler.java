@@ -178,7 +178,9 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
             long before = queued;
             queued -= copied;
             if (before >= LOW_WATER && queued < LOW_WATER) {
-                ctx.channel().config().setAutoRead(true);
+                // Only on the event loop: toggling autoRead from another thread races with epoll (seen here:
+                // the channel closed itself mid-transfer with epoll_ctl ENOENT).
+                ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true));
             }
             return copied;
         } finally {

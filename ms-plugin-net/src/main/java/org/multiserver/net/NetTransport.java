@@ -12,6 +12,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
@@ -31,6 +32,7 @@ import org.multiserver.spi.Transport;
 /** TCP over Netty, with half-close. */
 final class NetTransport implements Transport {
     static final String NAME = "net";
+    private static final InetAddress ANY_IPV4 = anyIpv4();
 
     private final PluginContext context;
 
@@ -170,7 +172,11 @@ final class NetTransport implements Transport {
             if (scope == Scope.PUBLIC && !external.isEmpty()) {
                 hosts = external;
             } else if (local.getAddress().isAnyLocalAddress()) {
-                hosts = ScopeHosts.hostsFor(scope, local.getAddress(), ScopeHosts.interfaceAddresses());
+                // The family the user asked for: a native socket bound to 0.0.0.0 may report itself as "::".
+                InetAddress wildcard = io.netty.util.NetUtil.isValidIpV4Address(host)
+                        ? ANY_IPV4
+                        : local.getAddress();
+                hosts = ScopeHosts.hostsFor(scope, wildcard, ScopeHosts.interfaceAddresses());
             } else {
                 hosts = List.of(isLiteral(host) ? local.getAddress().getHostAddress() : host);
             }
@@ -193,4 +199,12 @@ final class NetTransport implements Transport {
         }
     }
 
+
+    private static InetAddress anyIpv4() {
+        try {
+            return InetAddress.getByAddress(new byte[4]);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package org.multiserver.spi;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -24,11 +25,13 @@ public final class HalfCloseHandler extends ChannelOutboundHandlerAdapter {
             ctx.write(msg, promise);
             return;
         }
-        ctx.flush();
-        if (ctx.channel() instanceof DuplexChannel duplex) {
-            duplex.shutdownOutput(promise);
-        } else {
-            ctx.close(promise);
-        }
+        // Netty's shutdownOutput drops writes still queued, so wait until everything before has been written.
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
+            if (ctx.channel() instanceof DuplexChannel duplex && written.isSuccess()) {
+                duplex.shutdownOutput(promise);
+            } else {
+                ctx.close(promise);
+            }
+        });
     }
 }

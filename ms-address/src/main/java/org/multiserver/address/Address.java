@@ -50,13 +50,17 @@ public record Address(List<Section> sections) {
 
     @Override
     public String toString() {
-        StringBuilder out = new StringBuilder();
-        for (Section section : sections) {
-            if (out.length() > 0) {
+        return appendTo(new StringBuilder(64)).toString();
+    }
+
+    /** Appends {@link #toString()} to {@code out}: one builder for a whole address. */
+    StringBuilder appendTo(StringBuilder out) {
+        for (int i = 0; i < sections.size(); i++) {
+            if (i > 0) {
                 out.append('~');
             }
-            out.append(section);
+            sections.get(i).appendTo(out);
         }
-        return out.toString();
+        return out;
     }
 }

@@ -12,10 +12,11 @@ import org.antlr.v4.runtime.RecognitionException;
 import org.antlr.v4.runtime.Recognizer;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.atn.PredictionMode;
-import org.antlr.v4.runtime.tree.TerminalNode;
+import org.antlr.v4.runtime.tree.ParseTree;
 import org.multiserver.address.grammar.AddressGrammarLexer;
 import org.multiserver.address.grammar.AddressGrammarParser;
 import org.multiserver.address.grammar.AddressGrammarParser.AddressContext;
+import org.multiserver.address.grammar.AddressGrammarParser.DataContext;
 import org.multiserver.address.grammar.AddressGrammarParser.MultiContext;
 import org.multiserver.address.grammar.AddressGrammarParser.SectionContext;
 
@@ -25,8 +26,8 @@ import org.multiserver.address.grammar.AddressGrammarParser.SectionContext;
  * none of its wording reaches the user.
  */
 final class AddressParser {
-    static final String NAME_SHAPE = "a protocol name (a-z, then a-z 0-9 -)";
-    static final String ESCAPE_RULE = "'!' must be followed by one of ! ~ : ;";
+    private static final String NAME_SHAPE = "a protocol name (a-z, then a-z 0-9 -)";
+    private static final String ESCAPE_RULE = "'!' must be followed by one of ! ~ : ;";
 
     private AddressParser() {
     }
@@ -67,29 +68,46 @@ final class AddressParser {
         }
     }
 
+    /*
+     * The walk reads each context's children once, picking them by class. ANTLR's generated accessors (COLON(),
+     * data(i)) test every child against an interface, data(i) on each call, which cost over 3 ms on a
+     * 4096-character "shs::::..." (see AddressBenchmark.parseLongestDense).
+     */
     private static MultiAddress build(MultiContext tree, String text) {
-        List<Address> alternatives = new ArrayList<>(tree.address().size());
-        for (AddressContext address : tree.address()) {
-            List<Section> sections = new ArrayList<>(address.section().size());
-            for (SectionContext section : address.section()) {
-                sections.add(section(section, text));
+        List<Address> alternatives = new ArrayList<>();
+        for (ParseTree child : tree.children) {
+            if (child instanceof AddressContext address) {
+                alternatives.add(address(address, text));
             }
-            alternatives.add(new Address(sections));
         }
         return new MultiAddress(alternatives);
     }
 
-    private static Section section(SectionContext section, String text) {
-        List<TerminalNode> colons = section.COLON();
-        int[] columns = new int[colons.size() + 1];
-        columns[0] = column(section.name().getStart());
-        List<String> items = new ArrayList<>(colons.size());
-        for (int i = 0; i < colons.size(); i++) {
-            // An item starts right after its ':', also when it is empty.
-            columns[i + 1] = column(colons.get(i).getSymbol()) + 1;
-            items.add(AddressText.unescape(section.data(i).getText()));
+    private static Address address(AddressContext address, String text) {
+        List<Section> sections = new ArrayList<>();
+        for (ParseTree child : address.children) {
+            if (child instanceof SectionContext section) {
+                sections.add(section(section, text));
+            }
         }
-        return Section.parsed(section.name().getText(), items, text, columns);
+        return new Address(sections);
+    }
+
+    private static Section section(SectionContext section, String text) {
+        int count = (section.getChildCount() - 1) / 2;
+        int[] columns = new int[count + 1];
+        List<String> items = new ArrayList<>(count);
+        Token name = section.name().getStart();
+        columns[0] = column(name);
+        for (ParseTree child : section.children) {
+            if (child instanceof DataContext item) {
+                // An empty item's start token is whatever follows it (':', '~', ';' or EOF): where the item would
+                // have begun.
+                columns[items.size() + 1] = column(item.getStart());
+                items.add(item.getChildCount() == 0 ? "" : AddressText.unescape(item.getStart().getText()));
+            }
+        }
+        return Section.parsed(name.getText(), items, text, columns);
     }
 
     private static int column(Token token) {

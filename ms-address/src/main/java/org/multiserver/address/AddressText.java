@@ -22,6 +22,11 @@ final class AddressText {
     }
 
     static void escapeTo(String item, StringBuilder out) {
+        // Most items (hosts, ports, keys) hold nothing to escape: append them whole.
+        if (!needsEscape(item)) {
+            out.append(item);
+            return;
+        }
         for (int i = 0; i < item.length(); i++) {
             char c = item.charAt(i);
             if (isEscapable(c)) {
@@ -29,6 +34,15 @@ final class AddressText {
             }
             out.append(c);
         }
+    }
+
+    private static boolean needsEscape(String item) {
+        for (int i = 0; i < item.length(); i++) {
+            if (isEscapable(item.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reverses {@link #escape} on text the grammar accepted (every {@code !} is followed by an escapable char). */

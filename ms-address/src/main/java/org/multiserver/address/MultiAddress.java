@@ -39,12 +39,12 @@ public record MultiAddress(List<Address> alternatives) {
 
     @Override
     public String toString() {
-        StringBuilder out = new StringBuilder();
-        for (Address address : alternatives) {
-            if (out.length() > 0) {
+        StringBuilder out = new StringBuilder(128);
+        for (int i = 0; i < alternatives.size(); i++) {
+            if (i > 0) {
                 out.append(';');
             }
-            out.append(address);
+            alternatives.get(i).appendTo(out);
         }
         return out.toString();
     }

@@ -125,12 +125,17 @@ public final class Section {
     /** The canonical text: {@code name:item:item} with {@code ! ~ : ;} escaped by {@code !}. */
     @Override
     public String toString() {
-        StringBuilder out = new StringBuilder(name);
+        return appendTo(new StringBuilder(32)).toString();
+    }
+
+    /** Appends {@link #toString()} to {@code out}: one builder for a whole address. */
+    StringBuilder appendTo(StringBuilder out) {
+        out.append(name);
         for (String item : data) {
             out.append(':');
             AddressText.escapeTo(item, out);
         }
-        return out.toString();
+        return out;
     }
 
     @Override

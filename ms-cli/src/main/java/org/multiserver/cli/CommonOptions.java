@@ -1,0 +1,75 @@
+package org.multiserver.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.multiserver.core.MultiServer;
+import org.multiserver.shs.ShsKeyPair;
+import org.multiserver.shs.ShsTransformProvider;
+import picocli.CommandLine.Option;
+
+/** What serve, connect and bench share: our identity, the app key, and where plugins come from. */
+final class CommonOptions {
+    static final String PLUGIN_PATH_ENV = "MULTISERVER_PLUGIN_PATH";
+
+    @Option(names = "--keys", paramLabel = "FILE",
+            description = "Our identity (an SSB-style secret file); created when missing. Default: ~/.multiserver/secret")
+    Path keys;
+
+    @Option(names = "--app-key", paramLabel = "B64",
+            description = "The network's app key (32 bytes, base64). Default: the SSB main network key.")
+    String appKey;
+
+    @Option(names = "--plugin-path", paramLabel = "DIR",
+            description = "A folder of plugin jars to load (also the environment variable " + PLUGIN_PATH_ENV + ").")
+    Path pluginPath;
+
+    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long a handshake may take. Default: ${DEFAULT-VALUE}.")
+    int handshakeTimeoutSeconds;
+
+    /** A builder with our keys, app key and plugin class loader set; stacks are added by the command. */
+    MultiServer.Builder builder() throws IOException {
+        Path keyFile = keys != null ? keys : SecretFile.defaultPath();
+        ShsKeyPair ours = SecretFile.loadOrCreate(keyFile);
+        MultiServer.Builder builder = MultiServer.builder()
+                .classLoader(pluginLoader())
+                .option(ShsTransformProvider.KEYS, ours)
+                .handshakeTimeout(java.time.Duration.ofSeconds(handshakeTimeoutSeconds));
+        if (appKey != null) {
+            builder.option(ShsTransformProvider.APP_KEY, appKey);
+        }
+        return builder;
+    }
+
+    /** The class loader that sees the plugin jars of {@code --plugin-path} and the environment variable. */
+    ClassLoader pluginLoader() throws MalformedURLException {
+        List<URL> jars = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
+        if (pluginPath != null) {
+            dirs.add(pluginPath);
+        }
+        String env = System.getenv(PLUGIN_PATH_ENV);
+        if (env != null && !env.isBlank()) {
+            for (String dir : env.split(File.pathSeparator)) {
+                dirs.add(Path.of(dir));
+            }
+        }
+        for (Path dir : dirs) {
+            File[] files = dir.toFile().listFiles((d, name) -> name.endsWith(".jar"));
+            if (files == null) {
+                throw new IllegalArgumentException("plugin path " + dir + " is not a readable folder");
+            }
+            for (File f : files) {
+                jars.add(f.toURI().toURL());
+            }
+        }
+        ClassLoader parent = Main.class.getClassLoader();
+        return jars.isEmpty() ? parent : new URLClassLoader(jars.toArray(URL[]::new), parent);
+    }
+}

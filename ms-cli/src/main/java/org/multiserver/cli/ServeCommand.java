@@ -1,0 +1,205 @@
+package org.multiserver.cli;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.multiserver.core.Connection;
+import org.multiserver.core.MultiServer;
+import org.multiserver.shs.ShsAuthorizer;
+import org.multiserver.shs.ShsTransformProvider;
+import org.multiserver.spi.HalfCloseHandler;
+import org.multiserver.spi.Scope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code multiserver serve}: listens on every spec and prints the full address as the first line of stdout. */
+@Command(name = "serve", description = "Serve on every listen spec; the first line on stdout is the address.")
+final class ServeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+    static final List<String> DEFAULT_SPECS = List.of("net:localhost:8008~shs", "ws://localhost:8989~shs");
+
+    @Option(names = "--listen", paramLabel = "SPEC",
+            description = "A listen spec such as net:0.0.0.0:0~shs or ws://127.0.0.1:0~shs (repeatable)."
+                    + " Default: net:localhost:8008~shs and ws://localhost:8989~shs.")
+    List<String> listen = new ArrayList<>();
+
+    @Option(names = "--scope", paramLabel = "NAME",
+            description = "Scopes to serve and print: device, local, private, public (repeatable). Default: device.")
+    List<String> scopes = new ArrayList<>();
+
+    @Option(names = "--allow", paramLabel = "KEY",
+            description = "Only let in peers with this public key (base64; repeatable). Default: anyone with the app key.")
+    List<String> allow = new ArrayList<>();
+
+    @ArgGroup(exclusive = true)
+    Mode mode = new Mode();
+
+    static final class Mode {
+        @Option(names = "--echo", description = "Echo every connection (the default).")
+        boolean echo;
+
+        @Option(names = "--forward", paramLabel = "HOST:PORT",
+                description = "Pipe each authenticated connection to a local TCP service.")
+        String forward;
+
+        @Option(names = "--stdio", description = "Pipe one connection to stdin and stdout.")
+        boolean stdio;
+    }
+
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> specs = listen.isEmpty() ? DEFAULT_SPECS : listen;
+        Set<Scope> served = new LinkedHashSet<>();
+        for (String s : scopes) {
+            served.add(Scope.fromLabel(s));
+        }
+        if (served.isEmpty()) {
+            served.add(Scope.DEVICE);
+        }
+        MultiServer.Builder builder = common.builder().onServerError((peer, stack, error) ->
+                LOG.info("{} from {} failed: {}", stack, peer, Main.oneLine(Main.unwrap(error))));
+        if (!allow.isEmpty()) {
+            Set<String> allowed = new LinkedHashSet<>();
+            for (String key : allow) {
+                allowed.add(Keys.canonical(key));
+            }
+            builder.option(ShsTransformProvider.AUTHORIZE, (ShsAuthorizer) key ->
+                    CompletableFuture.completedFuture(allowed.contains(key)));
+        }
+        for (String s : specs) {
+            builder.listen(s, scopes.isEmpty() ? null : served);
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        try (MultiServer server = builder.build()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                done.countDown();
+            }, "multiserver-shutdown"));
+            MultiServer.Listening listening = server.listen(handler(done)).join();
+            List<String> alternatives = new ArrayList<>();
+            for (Scope scope : served) {
+                listening.address(scope).ifPresent(a -> a.alternatives().forEach(alt -> {
+                    if (!alternatives.contains(alt.toString())) {
+                        alternatives.add(alt.toString());
+                    }
+                }));
+            }
+            var out = spec.commandLine().getOut();
+            out.println(String.join(";", alternatives));
+            out.flush();
+            LOG.info("serving {}", String.join(";", alternatives));
+            done.await();
+        }
+        return Main.OK;
+    }
+
+    private Consumer<Connection> handler(CountDownLatch done) {
+        if (mode.forward != null) {
+            int colon = mode.forward.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("--forward expects HOST:PORT, got '" + mode.forward + "'");
+            }
+            String host = mode.forward.substring(0, colon);
+            int port = Integer.parseInt(mode.forward.substring(colon + 1));
+            return connection -> forward(connection, host, port);
+        }
+        if (mode.stdio) {
+            AtomicBoolean taken = new AtomicBoolean();
+            return connection -> {
+                if (!taken.compareAndSet(false, true)) {
+                    LOG.info("refusing {}: --stdio serves one connection", connection.remoteAddress());
+                    connection.abort();
+                    return;
+                }
+                Pipes.stdio(connection, System.in, System.out);
+                done.countDown();
+            };
+        }
+        return connection -> connection.attach(new Relay());
+    }
+
+    /** Opens a TCP connection to the service and relays both ways, half-close included. */
+    private static void forward(Connection connection, String host, int port) {
+        Channel inbound = connection.channel();
+        ChannelFuture outbound = new Bootstrap()
+                .group(inbound.eventLoop())
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(HalfCloseHandler.INSTANCE)
+                .connect(host, port);
+        inbound.config().setAutoRead(false);
+        outbound.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                LOG.info("cannot forward {} to {}:{}: {}", connection.remoteAddress(), host, port,
+                        f.cause().getMessage());
+                connection.abort();
+                return;
+            }
+            Channel service = f.channel();
+            service.pipeline().addLast(new Relay(inbound));
+            connection.attach(new Relay(service)).thenRun(() -> {
+                service.config().setAutoRead(true);
+                inbound.config().setAutoRead(true);
+            });
+        });
+    }
+
+    /** Blocking pipes between a connection and a pair of streams. */
+    static final class Pipes {
+        private Pipes() {
+        }
+
+        /** Copies {@code in} to the connection (ending our side at its end) and the connection to {@code out}. */
+        static void stdio(Connection connection, InputStream in, OutputStream out) {
+            Thread writer = new Thread(() -> {
+                try (OutputStream toPeer = connection.output()) {
+                    in.transferTo(toPeer);
+                } catch (java.io.IOException e) {
+                    LOG.debug("stdin to peer stopped: {}", e.getMessage());
+                }
+            }, "multiserver-stdin");
+            writer.setDaemon(true);
+            writer.start();
+            try {
+                InputStream fromPeer = connection.input();
+                byte[] buffer = new byte[64 * 1024];
+                int n;
+                while ((n = fromPeer.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (java.io.IOException e) {
+                LOG.info("connection ended: {}", e.getMessage());
+            } finally {
+                connection.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package org.multiserver.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The multiserver command in a process of its own, on the test class path, as a user runs it. */
+final class CliProcess implements AutoCloseable {
+    final Process process;
+    final CompletableFuture<String> stderr;
+    private final BufferedReader stdout;
+
+    private CliProcess(Process process) {
+        this.process = process;
+        this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        this.stderr = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+    }
+
+    static CliProcess start(Path home, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Duser.home=" + home, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        return new CliProcess(pb.start());
+    }
+
+    /** The next line on stdout, or null at its end. */
+    String readLine() throws IOException {
+        return stdout.readLine();
+    }
+
+    /** Writes {@code input} to stdin and closes it. */
+    CliProcess input(byte[] input) throws IOException {
+        process.getOutputStream().write(input);
+        process.getOutputStream().close();
+        return this;
+    }
+
+    /** Everything left on stdout, once the process ended. */
+    String rest() throws IOException {
+        StringBuilder out = new StringBuilder();
+        String line;
+        while ((line = stdout.readLine()) != null) {
+            out.append(line).append('\n');
+        }
+        return out.toString();
+    }
+
+    int exitCode() throws InterruptedException {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the command did not end within 30 s");
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy(); // SIGTERM: the shutdown hook closes everything
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}

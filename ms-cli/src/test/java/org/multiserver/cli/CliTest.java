@@ -1,0 +1,149 @@
+package org.multiserver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(120)
+class CliTest {
+    @TempDir
+    Path home;
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void keysCreatesAnOwnerOnlyIdentityOnceAndPrintsThePublicKey() throws Exception {
+        Path file = home.resolve("id").resolve("secret");
+        String first;
+        try (CliProcess keys = CliProcess.start(home, "keys", "--keys", file.toString())) {
+            first = keys.readLine();
+            assertThat(keys.exitCode()).isZero();
+        }
+        assertThat(first).matches("[A-Za-z0-9+/]{43}=");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(Files.readString(file)).contains("\"curve\": \"ed25519\"").contains("\"id\": \"@" + first);
+        try (CliProcess again = CliProcess.start(home, "keys", "--keys", file.toString())) {
+            assertThat(again.readLine()).isEqualTo(first);
+        }
+    }
+
+    @Test
+    void serveThenConnectEchoesOverNetShs() throws Exception {
+        try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:0~shs",
+                "--keys", home.resolve("server").toString())) {
+            String address = serve.readLine();
+            assertThat(address).matches("net:127\\.0\\.0\\.1:\\d+~shs:[A-Za-z0-9+/]{43}=");
+            try (CliProcess connect = CliProcess.start(home, "connect", address,
+                    "--keys", home.resolve("client").toString())) {
+                connect.input(ascii("hi\n"));
+                assertThat(connect.rest()).isEqualTo("hi\n");
+                assertThat(connect.exitCode()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void parseShowsSectionsAndExits2WithACaretOnASyntaxError() throws Exception {
+        try (CliProcess ok = CliProcess.start(home, "parse", "net:h:1~shs:K;ws://x")) {
+            assertThat(ok.rest()).contains("alternative 1: net:h:1~shs:K").contains("  shs  [K]");
+            assertThat(ok.exitCode()).isZero();
+        }
+        try (CliProcess bad = CliProcess.start(home, "parse", "net:host.com:8008~")) {
+            assertThat(bad.exitCode()).isEqualTo(2);
+            assertThat(bad.stderr.get()).contains("column 18: expected a protocol name after '~'")
+                    .contains("                   ^").doesNotContain("Exception").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void aRefusedConnectionIsOneLineAndExit1() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String key = "ztFRKlUFlM+Y5hN4G0XEQGYuZSnqTGTsEMMC7Zsksuo=";
+        try (CliProcess connect = CliProcess.start(home, "connect", "net:127.0.0.1:" + port + "~shs:" + key,
+                "--keys", home.resolve("client").toString())) {
+            connect.input(new byte[0]);
+            assertThat(connect.exitCode()).isEqualTo(1);
+            assertThat(connect.stderr.get()).contains("connection refused").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void allowKeepsOutEveryoneElse() throws Exception {
+        String stranger = "ztFRKlUFlM+Y5hN4G0XEQGYuZSnqTGTsEMMC7Zsksuo=";
+        try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:0~shs",
+                "--keys", home.resolve("server").toString(), "--allow", stranger)) {
+            String address = serve.readLine();
+            try (CliProcess connect = CliProcess.start(home, "connect", address,
+                    "--keys", home.resolve("client").toString())) {
+                connect.input(ascii("hi\n"));
+                assertThat(connect.exitCode()).isEqualTo(1);
+                assertThat(connect.rest()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void forwardReachesALocalServiceThroughShs() throws Exception {
+        try (ServerSocket service = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<String> served = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = service.accept(); InputStream in = s.getInputStream();
+                     OutputStream out = s.getOutputStream()) {
+                    String request = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+                    out.write(ascii("service got: " + request));
+                    return request;
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:0~shs",
+                    "--keys", home.resolve("server").toString(),
+                    "--forward", "127.0.0.1:" + service.getLocalPort())) {
+                String address = serve.readLine();
+                try (CliProcess connect = CliProcess.start(home, "connect", address,
+                        "--keys", home.resolve("client").toString())) {
+                    connect.input(ascii("ping"));
+                    assertThat(connect.rest()).isEqualTo("service got: ping\n");
+                    assertThat(connect.exitCode()).isZero();
+                }
+            }
+            assertThat(served.get()).isEqualTo("ping");
+        }
+    }
+
+    @Test
+    void benchPrintsOneJsonLinePerMeasurement() throws Exception {
+        try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:0~shs",
+                "--keys", home.resolve("server").toString())) {
+            String address = serve.readLine();
+            try (CliProcess bench = CliProcess.start(home, "bench", "handshakes", address, "--count", "50",
+                    "--concurrency", "4", "--keys", home.resolve("client").toString())) {
+                assertThat(bench.readLine()).matches("\\{\"impl\":\"java\",\"kind\":\"handshakes\",\"n\":50,"
+                        + "\"conc\":4,\"seconds\":[0-9.]+,\"perSecond\":[0-9.]+}");
+                assertThat(bench.exitCode()).isZero();
+            }
+            try (CliProcess bench = CliProcess.start(home, "bench", "throughput", address, "--mib", "8",
+                    "--keys", home.resolve("client").toString())) {
+                assertThat(bench.readLine()).matches("\\{\"impl\":\"java\",\"kind\":\"throughput\",\"mib\":8,"
+                        + "\"seconds\":[0-9.]+,\"mibPerSecond\":[0-9.]+}");
+                assertThat(bench.exitCode()).isZero();
+            }
+        }
+    }
+}

@@ -97,6 +97,9 @@ public final class Connection implements AutoCloseable {
 
     /** Ends our write side after what was written so far; see the class comment. */
     public CompletableFuture<Void> shutdownOutput() {
+        if (channel.eventLoop().isShuttingDown()) {
+            return CompletableFuture.failedFuture(new java.io.IOException("connection closed: " + remoteAddress));
+        }
         io.netty.channel.ChannelFuture written = channel.writeAndFlush(EndOfOutput.INSTANCE);
         written.addListener(f -> {
             if (channel.pipeline().get(StreamHandler.class) == stream) {
@@ -117,7 +120,7 @@ public final class Connection implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (channel.isActive()) {
+        if (channel.isActive() && !channel.eventLoop().isShuttingDown()) {
             channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                     .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
         } else {

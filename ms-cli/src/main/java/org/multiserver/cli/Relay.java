@@ -14,6 +14,7 @@ import org.multiserver.spi.EndOfOutput;
  * channel is an echo. Put one on each side for a two-way pipe.
  */
 final class Relay extends ChannelInboundHandlerAdapter {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Relay.class);
     private final Channel target;
     private Channel source;
 
@@ -83,6 +84,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("relay on {} failed: {}", ctx.channel(), cause.toString());
         ctx.close();
     }
 }

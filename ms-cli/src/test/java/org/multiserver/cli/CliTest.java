@@ -42,16 +42,19 @@ class CliTest {
     }
 
     @Test
-    void serveThenConnectEchoesOverNetShs() throws Exception {
+    void serveThenConnectEchoesOverNetShsAndWsShs() throws Exception {
         try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:0~shs",
-                "--keys", home.resolve("server").toString())) {
+                "--listen", "ws://127.0.0.1:0~shs", "--keys", home.resolve("server").toString())) {
             String address = serve.readLine();
-            assertThat(address).matches("net:127\\.0\\.0\\.1:\\d+~shs:[A-Za-z0-9+/]{43}=");
-            try (CliProcess connect = CliProcess.start(home, "connect", address,
-                    "--keys", home.resolve("client").toString())) {
-                connect.input(ascii("hi\n"));
-                assertThat(connect.rest()).isEqualTo("hi\n");
-                assertThat(connect.exitCode()).isZero();
+            assertThat(address).matches("net:127\\.0\\.0\\.1:\\d+~shs:[A-Za-z0-9+/]{43}="
+                    + ";ws://127\\.0\\.0\\.1:\\d+~shs:[A-Za-z0-9+/]{43}=");
+            for (String alternative : address.split(";")) {
+                try (CliProcess connect = CliProcess.start(home, "connect", alternative,
+                        "--keys", home.resolve("client").toString())) {
+                    connect.input(ascii("hi\n"));
+                    assertThat(connect.rest()).as(alternative).isEqualTo("hi\n");
+                    assertThat(connect.exitCode()).isZero();
+                }
             }
         }
     }

@@ -88,10 +88,12 @@ final class WsFrameCodec extends ChannelDuplexHandler {
             return;
         }
         if (frame instanceof BinaryWebSocketFrame || frame instanceof ContinuationWebSocketFrame) {
-            if (closeFrame != null || peerStatus != null || !frame.content().isReadable()) {
-                frame.release(); // closing: RFC 6455 lets us drop data after our close frame
+            if (peerStatus != null || !frame.content().isReadable()) {
+                frame.release(); // nothing may follow the peer's close frame
                 return;
             }
+            // Data after our own close frame is kept: our end is only our write side's end, and the echo of what
+            // we wrote last (an `echo hi | multiserver connect ws://...`) arrives after it.
             ctx.fireChannelRead(frame.content());
         } else if (frame instanceof PingWebSocketFrame) {
             if (closeFrame != null) {

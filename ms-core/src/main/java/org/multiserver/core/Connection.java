@@ -32,6 +32,8 @@ public final class Connection implements AutoCloseable {
     private final StreamHandler stream;
     private final InputStream input = new Input();
     private final OutputStream output = new Output();
+    /** The write of our end of output, once {@link #shutdownOutput()} ran. */
+    private volatile io.netty.channel.ChannelFuture outputEnd;
 
     Connection(Channel channel, Address remoteAddress, Optional<String> peerIdentity, boolean client,
                StreamHandler stream) {
@@ -101,6 +103,7 @@ public final class Connection implements AutoCloseable {
             return CompletableFuture.failedFuture(new java.io.IOException("connection closed: " + remoteAddress));
         }
         io.netty.channel.ChannelFuture written = channel.writeAndFlush(EndOfOutput.INSTANCE);
+        outputEnd = written;
         written.addListener(f -> {
             if (channel.pipeline().get(StreamHandler.class) == stream) {
                 stream.outputEnded();
@@ -120,9 +123,13 @@ public final class Connection implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (channel.isActive() && !channel.eventLoop().isShuttingDown()) {
+        io.netty.channel.ChannelFuture ended = outputEnd;
+        if (ended != null) {
+            // Everything we wrote went out before our end of output did; nothing may be written after it.
+            ended.addListener(f -> channel.close());
+        } else if (channel.isActive() && !channel.eventLoop().isShuttingDown()) {
             channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                    .addListener(f -> channel.close()); // closes after a failed write too
         } else {
             channel.close();
         }

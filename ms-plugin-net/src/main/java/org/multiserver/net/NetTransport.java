@@ -106,7 +106,8 @@ final class NetTransport implements Transport {
             host = deviceOnly ? "127.0.0.1" : "0.0.0.0";
         }
         String bindHost = host;
-        ChannelGroup accepted = new DefaultChannelGroup("net-accepted", GlobalEventExecutor.INSTANCE);
+        // stayClosed: a connection accepted while the listener closes is closed as it joins, never leaked.
+        ChannelGroup accepted = new DefaultChannelGroup("net-accepted", GlobalEventExecutor.INSTANCE, true);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(context.eventLoopGroup())
                 .channel(context.serverSocketChannelType())
@@ -115,7 +116,9 @@ final class NetTransport implements Transport {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        accepted.add(ch);
+                        if (!accepted.add(ch) || !ch.isOpen()) {
+                            return; // the listener closed meanwhile
+                        }
                         ch.pipeline().addLast(HalfCloseHandler.NAME, HalfCloseHandler.INSTANCE);
                         InetSocketAddress remote = ch.remoteAddress();
                         acceptor.accept(ch, HostPort.section(NAME, remote.getAddress().getHostAddress(),

@@ -1,0 +1,18 @@
+package org.multiserver.unix;
+
+import org.multiserver.spi.PluginContext;
+import org.multiserver.spi.Transport;
+import org.multiserver.spi.TransportProvider;
+
+/** The {@code unix} transport: unix domain sockets, {@code unix:{path}}, device scope only. */
+public final class UnixTransportProvider implements TransportProvider {
+    @Override
+    public String name() {
+        return UnixTransport.NAME;
+    }
+
+    @Override
+    public Transport create(PluginContext context) {
+        return new UnixTransport(context);
+    }
+}

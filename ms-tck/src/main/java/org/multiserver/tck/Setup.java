@@ -1,0 +1,56 @@
+package org.multiserver.tck;
+
+/**
+ * How the kit prepares one end of a connection before any transform runs. Rules build one per side with the
+ * chained setters; every field has the plain default (read everything, check nothing, add nothing).
+ */
+final class Setup {
+    BytePattern expect;
+    boolean echo;
+    boolean autoRead = true;
+    boolean coalesce;
+    boolean fragment;
+    BytePattern writeOnWrap;
+    long writeOnWrapBytes;
+
+    static Setup plain() {
+        return new Setup();
+    }
+
+    /** The tail checks every arriving byte against {@code pattern}. */
+    Setup expect(BytePattern pattern) {
+        this.expect = pattern;
+        return this;
+    }
+
+    /** The tail writes back whatever arrives. */
+    Setup echo() {
+        this.echo = true;
+        return this;
+    }
+
+    /** Reads nothing until told: auto-read is off from the start. */
+    Setup stalled() {
+        this.autoRead = false;
+        return this;
+    }
+
+    /** Adds {@link Coalescer} under the transform: bytes that leave together arrive together. */
+    Setup coalesce() {
+        this.coalesce = true;
+        return this;
+    }
+
+    /** Adds {@link Fragmenter} under the transform: every read is cut into pieces of a few bytes. */
+    Setup fragment() {
+        this.fragment = true;
+        return this;
+    }
+
+    /** Writes {@code bytes} of {@code pattern} in the very callback that sees the wrap complete. */
+    Setup writeOnWrap(BytePattern pattern, long bytes) {
+        this.writeOnWrap = pattern;
+        this.writeOnWrapBytes = bytes;
+        return this;
+    }
+}

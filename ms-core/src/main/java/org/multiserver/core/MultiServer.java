@@ -302,15 +302,15 @@ public final class MultiServer implements AutoCloseable {
         }
 
         private void dial(int index, Address alternative, Stack stack, Stack.Plan plan) {
-            CompletableFuture<Channel> connecting = plan.endpoint().connect();
+            StreamHandler stream = new StreamHandler();
+            CompletableFuture<Channel> connecting = plan.endpoint().connect(
+                    ch -> ch.pipeline().addLast(StreamHandler.NAME, stream));
             inFlight = connecting;
             if (result.isCancelled()) {
                 connecting.cancel(false);
             }
             connecting.thenCompose(ch -> {
                 channel = ch;
-                StreamHandler stream = new StreamHandler();
-                ch.pipeline().addLast(StreamHandler.NAME, stream);
                 if (result.isCancelled()) {
                     ch.close();
                     throw new CancellationException();

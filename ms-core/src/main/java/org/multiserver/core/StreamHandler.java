@@ -38,8 +38,8 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         writable = ctx.channel().isWritable();
-        if (!ctx.channel().isActive()) {
-            markClosed();
+        if (!ctx.channel().isOpen()) {
+            markClosed(); // closed before we arrived: channelInactive will not come
         }
     }
 

@@ -60,19 +60,32 @@ final class NetTransport implements Transport {
 
             @Override
             public CompletableFuture<Channel> connect() {
-                return dial(canonical, target);
+                return dial(canonical, target, channel -> { });
+            }
+
+            @Override
+            public CompletableFuture<Channel> connect(java.util.function.Consumer<Channel> beforeFirstRead) {
+                return dial(canonical, target, beforeFirstRead);
             }
         });
     }
 
-    private CompletableFuture<Channel> dial(Section address, HostPort target) {
+    private CompletableFuture<Channel> dial(Section address, HostPort target,
+                                            java.util.function.Consumer<Channel> beforeFirstRead) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(context.eventLoopGroup())
                 .channel(context.socketChannelType())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.connectTimeout().toMillis())
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(HalfCloseHandler.INSTANCE);
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        // Runs at registration, before the connect: nothing can be read yet.
+                        ch.pipeline().addLast(HalfCloseHandler.NAME, HalfCloseHandler.INSTANCE);
+                        beforeFirstRead.accept(ch);
+                    }
+                });
         ChannelFuture connect;
         try {
             connect = bootstrap.connect(InetSocketAddress.createUnresolved(target.host(), target.port()));

@@ -48,6 +48,20 @@ public interface Transport {
          * failures name the address and the reason (refused, unresolvable, timed out).
          */
         CompletableFuture<io.netty.channel.Channel> connect();
+
+        /**
+         * Like {@link #connect()}, calling {@code beforeFirstRead} on the channel's event loop before the channel
+         * can deliver a byte, so the platform's tail ({@link Pipelines#TAIL}) is in place when a server speaks first.
+         * The default calls it once the future completed, which leaves a window where early bytes could pass an
+         * empty pipeline's end; transports should override it (a Bootstrap handler is the place).
+         */
+        default CompletableFuture<io.netty.channel.Channel> connect(
+                java.util.function.Consumer<io.netty.channel.Channel> beforeFirstRead) {
+            return connect().thenApply(channel -> {
+                beforeFirstRead.accept(channel);
+                return channel;
+            });
+        }
     }
 
     /** Receives the server side of every accepted connection. */

@@ -57,9 +57,14 @@ public final class MultiServer implements AutoCloseable {
     private final ExecutorService handlerExecutor;
     private final List<Listening> listening = new ArrayList<>();
     private volatile boolean closed;
+    private final Limits limits;
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger handshaking =
+            new java.util.concurrent.atomic.AtomicInteger();
 
-    private MultiServer(EventLoops loops, List<Stack> stacks, ServerErrorHandler errorHandler) {
+    private MultiServer(EventLoops loops, List<Stack> stacks, ServerErrorHandler errorHandler, Limits limits) {
         this.loops = loops;
+        this.limits = limits;
         this.stacks = List.copyOf(stacks);
         this.errorHandler = errorHandler;
         this.handlerExecutor = Executors.newCachedThreadPool(r -> {
@@ -71,6 +76,19 @@ public final class MultiServer implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Default for {@link Builder#maxConnections}. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 65_536;
+    /** Default for {@link Builder#maxHandshakesInFlight}: a few hundred keeps a 2-core machine answering. */
+    public static final int DEFAULT_MAX_HANDSHAKES = 512;
+
+    /** Connections open right now on the servers of this MultiServer, handshaking or established. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    private record Limits(int maxConnections, int maxHandshakes) {
     }
 
     /** The shapes of the stacks, such as {@code [net~shs, ws~shs]}. */
@@ -166,11 +184,23 @@ public final class MultiServer implements AutoCloseable {
     }
 
     private void accepted(Stack stack, Channel channel, Section remote, Consumer<Connection> handler) {
+        if (open.get() >= limits.maxConnections() || handshaking.get() >= limits.maxHandshakes()) {
+            channel.close();
+            errorHandler.onError(remote.toString(), stack.shape(), new java.io.IOException(
+                    open.get() >= limits.maxConnections()
+                            ? "refused: " + limits.maxConnections() + " connections are open (the limit)"
+                            : "refused: " + limits.maxHandshakes() + " handshakes are in flight (the limit)"));
+            return;
+        }
+        open.incrementAndGet();
+        handshaking.incrementAndGet();
+        channel.closeFuture().addListener(f -> open.decrementAndGet());
         StreamHandler stream = new StreamHandler();
         channel.pipeline().addLast(StreamHandler.NAME, stream);
         CompletableFuture<List<Layer>> layers = runTransforms(stack.transforms().size(),
                 i -> stack.transforms().get(i).wrapServer(channel));
         layers.whenComplete((done, error) -> {
+            handshaking.decrementAndGet();
             if (error != null) {
                 channel.close();
                 errorHandler.onError(remote.toString(), stack.shape(), unwrap(error));
@@ -423,8 +453,35 @@ public final class MultiServer implements AutoCloseable {
         private int threads = 0;
         private boolean preferNative = false;
         private ServerErrorHandler errorHandler = ServerErrorHandler.LOG_AT_DEBUG;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxHandshakes = DEFAULT_MAX_HANDSHAKES;
 
         private Builder() {
+        }
+
+        /**
+         * The most accepted connections open at once, across every stack; more are closed at once and reported
+         * to the server error handler. Default {@value #DEFAULT_MAX_CONNECTIONS}.
+         */
+        public Builder maxConnections(int max) {
+            this.maxConnections = positive(max, "maxConnections");
+            return this;
+        }
+
+        /**
+         * The most accepted connections still in their handshakes at once, so a flood of handshakes cannot take all
+         * the CPU or memory; more are closed at once and reported. Default {@value #DEFAULT_MAX_HANDSHAKES}.
+         */
+        public Builder maxHandshakesInFlight(int max) {
+            this.maxHandshakes = positive(max, "maxHandshakesInFlight");
+            return this;
+        }
+
+        private static int positive(int value, String what) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(what + " must be positive, got " + value);
+            }
+            return value;
         }
 
         /**
@@ -537,7 +594,7 @@ public final class MultiServer implements AutoCloseable {
                 for (Function<Context, Stack> factory : stackFactories) {
                     stacks.add(factory.apply(ctx));
                 }
-                return new MultiServer(loops, stacks, errorHandler);
+                return new MultiServer(loops, stacks, errorHandler, new Limits(maxConnections, maxHandshakes));
             } catch (RuntimeException e) {
                 loops.group().shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;

@@ -254,6 +254,38 @@ class MultiServerNetTest {
     }
 
     @Test
+    void limitsRefuseHandshakesAndConnectionsBeyondThemAndSayWhy() throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        CountDownLatch refused = new CountDownLatch(2);
+        server = MultiServer.builder().plugin(MagicTransform.provider("magic", false))
+                .maxHandshakesInFlight(1).maxConnections(2)
+                .onServerError((peer, stack, error) -> {
+                    errors.add(error.getMessage());
+                    refused.countDown();
+                })
+                .listen("net:127.0.0.1:0~magic").build();
+        var listening = server.listen(MultiServerNetTest::echo).join();
+        String address = listening.stringify(Scope.DEVICE);
+        int port = Integer.parseInt(address.replaceAll(".*:(\\d+)~magic", "$1"));
+        client = MultiServer.builder().plugin(MagicTransform.provider("magic", false)).listen("net~magic").build();
+        try (Socket silent = new Socket("127.0.0.1", port)) { // holds the one handshake slot
+            try (Socket second = new Socket("127.0.0.1", port)) {
+                assertThat(second.getInputStream().read()).isEqualTo(-1); // refused: closed at once
+            }
+            silent.getOutputStream().write("HELO".getBytes(StandardCharsets.US_ASCII));
+            assertThat(silent.getInputStream().readNBytes(4)).isEqualTo("OLEH".getBytes(StandardCharsets.US_ASCII));
+            Connection c = client.connect(address).get(10, TimeUnit.SECONDS); // the second open connection
+            try (Socket third = new Socket("127.0.0.1", port)) {
+                assertThat(third.getInputStream().read()).isEqualTo(-1);
+            }
+            assertSameBytes(roundTrip(c, random(1000, 4)), random(1000, 4));
+        }
+        assertThat(refused.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(errors).containsExactly("refused: 1 handshakes are in flight (the limit)",
+                "refused: 2 connections are open (the limit)");
+    }
+
+    @Test
     void aSpecNamingAnUnknownTransformIsASyntaxErrorAtItsColumn() {
         assertThatThrownBy(() -> MultiServer.builder().listen("net:127.0.0.1:0~zzz").build())
                 .isInstanceOfSatisfying(org.multiserver.address.AddressSyntaxException.class, e -> {

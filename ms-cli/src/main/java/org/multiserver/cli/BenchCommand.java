@@ -35,6 +35,10 @@ final class BenchCommand {
         @Option(names = "--concurrency", defaultValue = "16")
         int concurrency;
 
+        @Option(names = "--warmup", defaultValue = "200",
+                description = "Round trips before timing, so the JIT compiles outside the measured window.")
+        int warmup;
+
         @Mixin
         CommonOptions common;
 
@@ -45,7 +49,9 @@ final class BenchCommand {
         public Integer call() throws Exception {
             MultiAddress target = MultiAddress.parse(address);
             try (MultiServer client = ConnectCommand.clientFor(target, common)) {
-                oneRoundTrip(client, target).join(); // warm the JIT and the key material once
+                for (int i = 0; i < Math.max(1, warmup); i++) {
+                    oneRoundTrip(client, target).join();
+                }
                 Semaphore inFlight = new Semaphore(concurrency);
                 AtomicReference<Throwable> failure = new AtomicReference<>();
                 AtomicInteger done = new AtomicInteger();
@@ -105,6 +111,10 @@ final class BenchCommand {
         @Option(names = "--mib", defaultValue = "256")
         int mib;
 
+        @Option(names = "--warmup-mib", defaultValue = "32",
+                description = "MiB echoed through a first connection before timing, for the JIT.")
+        int warmupMib;
+
         @Mixin
         CommonOptions common;
 
@@ -115,6 +125,13 @@ final class BenchCommand {
         public Integer call() throws Exception {
             MultiAddress target = MultiAddress.parse(address);
             try (MultiServer client = ConnectCommand.clientFor(target, common)) {
+                if (warmupMib > 0) {
+                    Connection warm = client.connect(target).join();
+                    CompletableFuture<Void> warmed = new CompletableFuture<>();
+                    warm.attach(new EchoCounter((long) warmupMib * 1024 * 1024, warmed)).join();
+                    warmed.join();
+                    warm.abort();
+                }
                 Connection connection = client.connect(target).join();
                 long total = (long) mib * 1024 * 1024;
                 CompletableFuture<Void> allEchoed = new CompletableFuture<>();

@@ -7,8 +7,11 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.multiserver.core.MultiServer;
+import org.multiserver.onion.OnionOptions;
 import org.multiserver.shs.ShsKeyPair;
 import org.multiserver.shs.ShsTransformProvider;
 import picocli.CommandLine.Option;
@@ -16,6 +19,9 @@ import picocli.CommandLine.Option;
 /** What serve, connect and bench share: our identity, the app key, and where plugins come from. */
 final class CommonOptions {
     static final String PLUGIN_PATH_ENV = "MULTISERVER_PLUGIN_PATH";
+    /** tor's control port ({@code onion.control}) and SOCKS port(s) ({@code onion.socks}), for onion stacks. */
+    static final String TOR_CONTROL_ENV = "MULTISERVER_TOR_CONTROL";
+    static final String TOR_SOCKS_ENV = "MULTISERVER_TOR_SOCKS";
 
     @Option(names = "--keys", paramLabel = "FILE",
             description = "Our identity (an SSB-style secret file); created when missing. Default: ~/.multiserver/secret")
@@ -33,6 +39,12 @@ final class CommonOptions {
             description = "How long a handshake may take. Default: ${DEFAULT-VALUE}.")
     int handshakeTimeoutSeconds;
 
+    @Option(names = "--option", paramLabel = "NAME=VALUE",
+            description = "A plugin option as text (repeatable), such as onion.control=127.0.0.1:9051 or"
+                    + " onion.socks=127.0.0.1:9050. tor's ports may also come from the environment: "
+                    + TOR_CONTROL_ENV + " (onion.control) and " + TOR_SOCKS_ENV + " (onion.socks); --option wins.")
+    Map<String, String> options = new LinkedHashMap<>();
+
     /** A builder with our keys, app key and plugin class loader set; stacks are added by the command. */
     MultiServer.Builder builder() throws IOException {
         Path keyFile = keys != null ? keys : SecretFile.defaultPath();
@@ -44,6 +56,16 @@ final class CommonOptions {
         if (appKey != null) {
             builder.option(ShsTransformProvider.APP_KEY, appKey);
         }
+        // The environment first, so that an explicit --option wins; plugins parse the text and name the option
+        // in their errors.
+        for (var env : Map.of(TOR_CONTROL_ENV, OnionOptions.CONTROL.name(), TOR_SOCKS_ENV,
+                OnionOptions.SOCKS.name()).entrySet()) {
+            String value = System.getenv(env.getKey());
+            if (value != null && !value.isBlank()) {
+                builder.option(env.getValue(), value.trim());
+            }
+        }
+        options.forEach(builder::option);
         return builder;
     }
 

@@ -156,7 +156,15 @@ public final class Connection implements AutoCloseable {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
-            return stream.read(b, off, len);
+            try {
+                return stream.read(b, off, len);
+            } catch (java.io.InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                String message = String.valueOf(e.getMessage());
+                throw message.contains(remoteAddress.toString()) ? e
+                        : new IOException(remoteAddress + ": " + message, e.getCause() != null ? e.getCause() : e);
+            }
         }
 
         @Override
@@ -169,6 +177,9 @@ public final class Connection implements AutoCloseable {
             Connection.this.close();
         }
     }
+
+    /** The most one blocking write hands to Netty at once: the default high-water mark of a channel. */
+    private static final int WRITE_PIECE = 64 * 1024;
 
     private final class Output extends OutputStream {
         private boolean ended;
@@ -187,13 +198,15 @@ public final class Connection implements AutoCloseable {
             if (!channel.isActive()) {
                 throw new IOException("connection closed: " + remoteAddress);
             }
-            if (len == 0) {
-                return;
+            // In pieces, each after the channel can take more, so one huge write is not queued whole.
+            for (int done = 0; done < len; ) {
+                stream.awaitWritable();
+                int n = Math.min(len - done, WRITE_PIECE);
+                ByteBuf buf = channel.alloc().buffer(n);
+                buf.writeBytes(b, off + done, n);
+                channel.writeAndFlush(buf, channel.voidPromise());
+                done += n;
             }
-            stream.awaitWritable();
-            ByteBuf buf = channel.alloc().buffer(len);
-            buf.writeBytes(b, off, len);
-            channel.writeAndFlush(buf, channel.voidPromise());
         }
 
         @Override

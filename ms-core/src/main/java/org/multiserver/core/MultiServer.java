@@ -184,16 +184,18 @@ public final class MultiServer implements AutoCloseable {
     }
 
     private void accepted(Stack stack, Channel channel, Section remote, Consumer<Connection> handler) {
-        if (open.get() >= limits.maxConnections() || handshaking.get() >= limits.maxHandshakes()) {
+        // Count first, then check, so accepts on several event loops at once cannot overshoot a limit.
+        boolean tooMany = open.incrementAndGet() > limits.maxConnections();
+        boolean tooBusy = handshaking.incrementAndGet() > limits.maxHandshakes();
+        if (tooMany || tooBusy) {
+            open.decrementAndGet();
+            handshaking.decrementAndGet();
             channel.close();
-            errorHandler.onError(remote.toString(), stack.shape(), new java.io.IOException(
-                    open.get() >= limits.maxConnections()
-                            ? "refused: " + limits.maxConnections() + " connections are open (the limit)"
-                            : "refused: " + limits.maxHandshakes() + " handshakes are in flight (the limit)"));
+            errorHandler.onError(remote.toString(), stack.shape(), new java.io.IOException(tooMany
+                    ? "refused: " + limits.maxConnections() + " connections are open (the limit)"
+                    : "refused: " + limits.maxHandshakes() + " handshakes are in flight (the limit)"));
             return;
         }
-        open.incrementAndGet();
-        handshaking.incrementAndGet();
         channel.closeFuture().addListener(f -> open.decrementAndGet());
         StreamHandler stream = new StreamHandler();
         channel.pipeline().addLast(StreamHandler.NAME, stream);

@@ -30,14 +30,12 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     private boolean inputEnded;
     private boolean closed;
     private Throwable failure;
-    private boolean writable = true;
     private volatile boolean outputEnded;
     private ChannelHandlerContext ctx;
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        writable = ctx.channel().isWritable();
         if (!ctx.channel().isOpen()) {
             markClosed(); // closed before we arrived: channelInactive will not come
         }
@@ -92,7 +90,6 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         lock.lock();
         try {
-            writable = ctx.channel().isWritable();
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -205,7 +202,9 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
         }
         lock.lock();
         try {
-            while (!writable && !closed) {
+            // The channel's own flag, not the last event: Netty turns it off at once, while the event that tells us
+            // waits behind the queued writes, and a fast writer would overshoot by megabytes meanwhile.
+            while (!ctx.channel().isWritable() && !closed) {
                 awaitChange();
             }
             if (closed) {

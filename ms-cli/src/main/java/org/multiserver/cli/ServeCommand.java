@@ -109,6 +109,16 @@ final class ServeCommand implements Callable<Integer> {
                     }
                 }));
             }
+            if (alternatives.isEmpty() && scopes.isEmpty()) {
+                // Nothing serves the device (an onion service is public only): print what does exist.
+                for (Scope scope : Scope.values()) {
+                    listening.address(scope).ifPresent(a -> a.alternatives().forEach(alt -> {
+                        if (!alternatives.contains(alt.toString())) {
+                            alternatives.add(alt.toString());
+                        }
+                    }));
+                }
+            }
             var out = spec.commandLine().getOut();
             out.println(String.join(";", alternatives));
             out.flush();

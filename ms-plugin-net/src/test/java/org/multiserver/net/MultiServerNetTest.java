@@ -199,6 +199,7 @@ class MultiServerNetTest {
         int port = Integer.parseInt(address.replaceAll(".*:(\\d+)~magic", "$1"));
 
         try (Socket rude = new Socket("127.0.0.1", port)) {
+            rude.setSoTimeout(10_000);
             rude.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(rude.getInputStream().read()).isEqualTo(-1); // dropped, no bytes back
         }
@@ -269,13 +270,22 @@ class MultiServerNetTest {
         int port = Integer.parseInt(address.replaceAll(".*:(\\d+)~magic", "$1"));
         client = MultiServer.builder().plugin(MagicTransform.provider("magic", false)).listen("net~magic").build();
         try (Socket silent = new Socket("127.0.0.1", port)) { // holds the one handshake slot
+            silent.setSoTimeout(10_000); // a socket read ignores @Timeout's interrupt
+            // Accepts run on several event loops: the second must come after the server counted the first.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (server.openConnections() < 1 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(server.openConnections()).isEqualTo(1);
             try (Socket second = new Socket("127.0.0.1", port)) {
+                second.setSoTimeout(10_000);
                 assertThat(second.getInputStream().read()).isEqualTo(-1); // refused: closed at once
             }
             silent.getOutputStream().write("HELO".getBytes(StandardCharsets.US_ASCII));
             assertThat(silent.getInputStream().readNBytes(4)).isEqualTo("OLEH".getBytes(StandardCharsets.US_ASCII));
             Connection c = client.connect(address).get(10, TimeUnit.SECONDS); // the second open connection
             try (Socket third = new Socket("127.0.0.1", port)) {
+                third.setSoTimeout(10_000);
                 assertThat(third.getInputStream().read()).isEqualTo(-1);
             }
             assertSameBytes(roundTrip(c, random(1000, 4)), random(1000, 4));

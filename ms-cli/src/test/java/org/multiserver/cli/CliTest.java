@@ -149,4 +149,49 @@ class CliTest {
             }
         }
     }
+
+    /** The repository's interop/js, with its node_modules: the JS peers. Fails, never skips, when missing. */
+    private static Path interopJs() {
+        Path dir = Path.of("..", "interop", "js").toAbsolutePath().normalize();
+        assertThat(dir.resolve("node_modules").resolve("multiserver"))
+                .as("interop/js/node_modules (run npm ci in interop/js; .ci/run does)").exists();
+        return dir;
+    }
+
+    private static Process node(Path dir, String... args) throws java.io.IOException {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("node"));
+        command.addAll(java.util.List.of(args));
+        return new ProcessBuilder(command).directory(dir.toFile()).start();
+    }
+
+    @Test
+    void aJsClientReachesServeAndConnectReachesAJsServer() throws Exception {
+        Path js = interopJs();
+        try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:0~shs",
+                "--keys", home.resolve("server").toString())) {
+            String address = serve.readLine();
+            Process client = node(js, "client.js", address, "--bytes", "3000000");
+            String out = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(client.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(client.exitValue()).as(out).isZero();
+            assertThat(out).contains("\"event\":\"done\",\"sent\":3000000,\"received\":3000000");
+        }
+        Process server = node(js, "echo-server.js", "--host", "127.0.0.1");
+        try {
+            String listening = new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"address\":\"([^\"]+)\"")
+                    .matcher(listening);
+            assertThat(m.find()).as(listening).isTrue();
+            try (CliProcess connect = CliProcess.start(home, "connect", m.group(1),
+                    "--keys", home.resolve("client").toString())) {
+                connect.input(ascii("hi from java\n"));
+                assertThat(connect.rest()).isEqualTo("hi from java\n");
+                assertThat(connect.exitCode()).isZero();
+            }
+        } finally {
+            server.destroy();
+            server.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }

@@ -101,31 +101,27 @@ final class ServeCommand implements Callable<Integer> {
                 done.countDown();
             }, "multiserver-shutdown"));
             MultiServer.Listening listening = server.listen(handler(done)).join();
-            List<String> alternatives = new ArrayList<>();
-            for (Scope scope : served) {
-                listening.address(scope).ifPresent(a -> a.alternatives().forEach(alt -> {
-                    if (!alternatives.contains(alt.toString())) {
-                        alternatives.add(alt.toString());
-                    }
-                }));
-            }
-            if (alternatives.isEmpty() && scopes.isEmpty()) {
+            String address = addressFor(listening, served);
+            if (address.isEmpty() && scopes.isEmpty()) {
                 // Nothing serves the device (an onion service is public only): print what does exist.
-                for (Scope scope : Scope.values()) {
-                    listening.address(scope).ifPresent(a -> a.alternatives().forEach(alt -> {
-                        if (!alternatives.contains(alt.toString())) {
-                            alternatives.add(alt.toString());
-                        }
-                    }));
-                }
+                address = addressFor(listening, java.util.EnumSet.allOf(Scope.class));
             }
             var out = spec.commandLine().getOut();
-            out.println(String.join(";", alternatives));
+            out.println(address);
             out.flush();
-            LOG.info("serving {}", String.join(";", alternatives));
+            LOG.info("serving {}", address);
             done.await();
         }
         return Main.OK;
+    }
+
+    /** Every alternative that reaches the server from one of {@code scopes}, each once, in their order. */
+    private static String addressFor(MultiServer.Listening listening, Set<Scope> scopes) {
+        Set<String> alternatives = new LinkedHashSet<>();
+        for (Scope scope : scopes) {
+            listening.address(scope).ifPresent(a -> a.alternatives().forEach(alt -> alternatives.add(alt.toString())));
+        }
+        return String.join(";", alternatives);
     }
 
     private Consumer<Connection> handler(CountDownLatch done) {

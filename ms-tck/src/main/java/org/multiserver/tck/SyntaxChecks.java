@@ -25,6 +25,23 @@ final class SyntaxChecks {
     private SyntaxChecks() {
     }
 
+    /**
+     * Each of {@code foreign} (sections named for other protocols) must give {@code Optional.empty()} from
+     * {@code parse}, neither accepted nor thrown, so the platform can try the next alternative.
+     */
+    static void ignoresForeign(List<Section> foreign, Function<Section, Optional<?>> parse) {
+        for (Section section : foreign) {
+            Optional<?> parsed;
+            try {
+                parsed = parse.apply(section);
+            } catch (RuntimeException e) {
+                throw new AssertionError("parse('" + section + "') threw " + e + ": a section named for another"
+                        + " protocol must give Optional.empty(), so the platform can try the next alternative", e);
+            }
+            assertTrue(parsed.isEmpty(), "parse('" + section + "') accepted a section of another protocol");
+        }
+    }
+
     static void rejects(String name, String sample, String before, Function<Section, Optional<?>> parse) {
         String full = before + sample;
         MultiAddress parsed;

@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.multiserver.spi.EndOfOutput;
@@ -22,6 +24,8 @@ final class EmbeddedPair {
     final CompletableFuture<byte[]> serverResult = new CompletableFuture<>();
     final Recorder clientApp = new Recorder();
     final Recorder serverApp = new Recorder();
+    /** Both sides' clock: it moves only when a test advances it, so deadlines do not depend on the machine's speed. */
+    final MockTicker clock = Ticker.newMockTicker();
     final EmbeddedChannel client;
     final EmbeddedChannel server;
 
@@ -31,10 +35,10 @@ final class EmbeddedPair {
 
     EmbeddedPair(java.util.function.Function<byte[], ? extends java.util.concurrent.CompletionStage<Boolean>> auth) {
         // The server first: the client writes message 1 as soon as it is added to an active channel.
-        server = new EmbeddedChannel(ShsHandshakeHandler.server("shs-", APP, serverKeys, auth,
-                Duration.ofSeconds(10), serverResult), serverApp);
-        client = new EmbeddedChannel(ShsHandshakeHandler.client("shs-", APP, clientKeys, serverKeys.publicKey(),
-                Duration.ofSeconds(10), clientResult), clientApp);
+        server = EmbeddedChannel.builder().ticker(clock).handlers(ShsHandshakeHandler.server("shs-", APP, serverKeys,
+                auth, Duration.ofSeconds(10), serverResult), serverApp).build();
+        client = EmbeddedChannel.builder().ticker(clock).handlers(ShsHandshakeHandler.client("shs-", APP, clientKeys,
+                serverKeys.publicKey(), Duration.ofSeconds(10), clientResult), clientApp).build();
     }
 
     /** Moves bytes both ways until neither side has anything left to say; a side that closed hangs up the other. */

@@ -6,6 +6,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -131,10 +133,10 @@ class ShsHandshakeHandlerTest {
     void silentPeer_hitsTheDefaultDeadline() {
         EmbeddedPair pair = new EmbeddedPair();
         pair.client.readOutbound(); // message 1 never arrives
-        pair.server.advanceTimeBy(9_999, TimeUnit.MILLISECONDS);
+        pair.clock.advance(9_999, TimeUnit.MILLISECONDS);
         pair.server.runScheduledPendingTasks();
         assertThat(pair.serverResult).isNotDone();
-        pair.server.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        pair.clock.advance(1, TimeUnit.MILLISECONDS);
         pair.server.runScheduledPendingTasks();
         assertThat(failure(pair.serverResult)).isEqualTo("shs: handshake deadline of 10 s passed while waiting for"
                 + " the client challenge (message 1)");
@@ -145,17 +147,20 @@ class ShsHandshakeHandlerTest {
 
     @Test
     void deadline_isOneBudgetForTheWholeHandshake() {
+        MockTicker clock = Ticker.newMockTicker();
         CompletableFuture<byte[]> result = new CompletableFuture<>();
         ShsKeyPair serverKeys = ShsKeyPair.generate();
-        EmbeddedChannel server = new EmbeddedChannel(ShsHandshakeHandler.server("shs-", EmbeddedPair.APP,
-                serverKeys, key -> CompletableFuture.completedFuture(true), Duration.ofMillis(250), result));
+        EmbeddedChannel server = EmbeddedChannel.builder().ticker(clock).handlers(ShsHandshakeHandler.server("shs-",
+                EmbeddedPair.APP, serverKeys, key -> CompletableFuture.completedFuture(true), Duration.ofMillis(250),
+                result)).build();
         CompletableFuture<byte[]> clientResult = new CompletableFuture<>();
-        EmbeddedChannel client = new EmbeddedChannel(ShsHandshakeHandler.client("shs-", EmbeddedPair.APP,
-                ShsKeyPair.generate(), serverKeys.publicKey(), Duration.ofSeconds(10), clientResult));
-        server.advanceTimeBy(200, TimeUnit.MILLISECONDS);
+        EmbeddedChannel client = EmbeddedChannel.builder().ticker(clock).handlers(ShsHandshakeHandler.client("shs-",
+                EmbeddedPair.APP, ShsKeyPair.generate(), serverKeys.publicKey(), Duration.ofSeconds(10),
+                clientResult)).build();
+        clock.advance(200, TimeUnit.MILLISECONDS);
         EmbeddedPair.move(client, server); // message 1 in time; message 3 never comes
         client.readOutbound();
-        server.advanceTimeBy(50, TimeUnit.MILLISECONDS);
+        clock.advance(50, TimeUnit.MILLISECONDS);
         server.runScheduledPendingTasks();
         assertThat(failure(result)).isEqualTo("shs: handshake deadline of 250 ms passed while waiting for the client"
                 + " auth (message 3)");
@@ -215,7 +220,7 @@ class ShsHandshakeHandlerTest {
         CompletableFuture<Boolean> decision = new CompletableFuture<>();
         EmbeddedPair pair = new EmbeddedPair(key -> decision);
         pair.pump();
-        pair.server.advanceTimeBy(10, TimeUnit.SECONDS);
+        pair.clock.advance(10, TimeUnit.SECONDS);
         pair.server.runScheduledPendingTasks();
         assertThat(failure(pair.serverResult)).isEqualTo("shs: handshake deadline of 10 s passed while waiting for"
                 + " the authorize decision (message 3)");

@@ -140,6 +140,17 @@ final class Rel {
         return used;
     }
 
+    /** Heap the last garbage collection left in use (summed over the heap pools), without forcing one. */
+    static long heapAfterLastGc() {
+        long used = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                used += pool.getCollectionUsage().getUsed();
+            }
+        }
+        return used;
+    }
+
     /** Waits until {@code condition} holds, checking every 10 ms; false after {@code timeout}. */
     static boolean await(Duration timeout, BooleanSupplier condition) {
         long end = System.nanoTime() + timeout.toNanos();

@@ -23,8 +23,8 @@ import org.multiserver.shs.RawShs;
 import org.multiserver.spi.Scope;
 
 /**
- * A mixed load for {@code reliability.soakSeconds} (20 s by default): echoes of random sizes, clients that abort
- * or reset mid-stream, raw peers sending garbage, peers vanishing mid-handshake. Zero unexpected errors (a failed
+ * A mixed load for {@code reliability.soakSeconds} (60 s by default, as in CI): echoes of random sizes, clients that
+ * abort or reset mid-stream, raw peers sending garbage, peers vanishing mid-handshake. Zero unexpected errors (a failed
  * echo, a server error that is not a failed handshake, an uncaught exception), every connection freed, heap after
  * GC back within 32 MiB of the start, file descriptors back within a small slack.
  */
@@ -34,7 +34,7 @@ class SoakTest {
     @Test
     @Timeout(value = 1, unit = TimeUnit.HOURS) // the run itself is bounded by reliability.soakSeconds
     void mixedLoad_staysSteady() throws Exception {
-        int seconds = Rel.intProperty("reliability.soakSeconds", 20);
+        int seconds = Rel.intProperty("reliability.soakSeconds", 60);
         Rel.ServerErrors errors = new Rel.ServerErrors();
         List<String> unexpected = new CopyOnWriteArrayList<>();
         Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
@@ -75,6 +75,13 @@ class SoakTest {
                 t.start();
                 workers.add(t);
             }
+            // Heap over time, without forcing a GC: what the last collection left, ten times during the run.
+            List<String> heapSamples = new ArrayList<>();
+            for (int sample = 1; sample <= 10; sample++) {
+                long at = end - TimeUnit.SECONDS.toNanos(seconds) * (10 - sample) / 10;
+                Rel.sleep(Math.max(0, (at - System.nanoTime()) / 1_000_000));
+                heapSamples.add(String.format("%.0f", Rel.heapAfterLastGc() / 1048576.0));
+            }
             for (Thread t : workers) {
                 t.join(TimeUnit.SECONDS.toMillis(seconds + 60));
                 assertThat(t.isAlive()).as("a soak worker hung").isFalse();
@@ -90,9 +97,10 @@ class SoakTest {
             unexpected.addAll(uncaught.seen);
             int fdsEnd = Rel.openFds();
             Figures.report("soak", String.format("%d s, %d workers: %s; server errors (failed handshakes) %d;"
-                            + " unexpected %d; heap %.1f -> %.1f MiB after GC; fds %d -> %d",
+                            + " unexpected %d; heap %.1f -> %.1f MiB after GC (after the last GC at each tenth of"
+                            + " the run: %s MiB); fds %d -> %d",
                     seconds, WORKERS, new java.util.TreeMap<>(counts), errors.all.size(), unexpected.size(),
-                    heapStart / 1048576.0, heapEnd / 1048576.0, fdsStart, fdsEnd));
+                    heapStart / 1048576.0, heapEnd / 1048576.0, String.join(", ", heapSamples), fdsStart, fdsEnd));
             assertThat(unexpected).as("unexpected errors").isEmpty();
             assertThat(counts.get("echo")).as("echoes").isNotNull();
             assertThat(heapEnd - heapStart).as("heap growth after GC").isLessThan(32L << 20);

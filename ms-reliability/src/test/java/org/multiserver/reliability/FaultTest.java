@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,11 +40,14 @@ import org.multiserver.spi.Scope;
  * Peers that vanish (FIN or TCP reset) mid-handshake and mid-frame, a peer that trickles one byte per second, and a
  * server closed while its connections are busy. After each test every MultiServer is closed and the JVM's open file
  * descriptors must come back to what they were (small slack), no thread may have died of an uncaught exception,
- * and Netty's PARANOID leak detection (ms-testing) fails the test on a leaked buffer.
+ * and Netty's PARANOID leak detection (ms-testing) fails the test on a leaked buffer. After all of them the heap
+ * after GC must be back near where it was before the first.
  */
 @Timeout(120)
 class FaultTest {
     private static final int FD_SLACK = 4;
+    private static final long HEAP_SLACK = 16L << 20;
+    private static long heapBefore;
 
     private final List<MultiServer> toClose = new ArrayList<>();
     private final Rel.ServerErrors errors = new Rel.ServerErrors();
@@ -60,6 +64,15 @@ class FaultTest {
             String address = s.listen(Rel::echo).get(10, TimeUnit.SECONDS).stringify(Scope.DEVICE);
             Rel.roundTrip(c.connect(address).get(10, TimeUnit.SECONDS), new byte[] {1});
         }
+        heapBefore = Rel.usedHeapAfterGc();
+    }
+
+    @AfterAll
+    static void heapIsBack() {
+        long heapAfter = Rel.usedHeapAfterGc();
+        Figures.report("faults", String.format("heap after GC before the fault tests %.1f MiB, after all of them"
+                + " %.1f MiB", heapBefore / 1048576.0, heapAfter / 1048576.0));
+        assertThat(heapAfter - heapBefore).as("heap growth after GC over all fault tests").isLessThan(HEAP_SLACK);
     }
 
     @BeforeEach

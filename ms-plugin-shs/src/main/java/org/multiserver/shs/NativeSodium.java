@@ -6,8 +6,11 @@ import com.goterl.lazysodium.utils.LibraryLoader;
 import com.sun.jna.Native;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The one libsodium binding of this module, and the checked wrappers the handshake needs.
@@ -32,6 +35,15 @@ final class NativeSodium {
     static final int NONCE_BYTES = 24;
     static final int MAC_BYTES = 16;
     static final int SIGNATURE_BYTES = 64;
+
+    private static final int CURVE_CACHE_SIZE = 1024;
+    /** Recent Ed25519-to-X25519 public key conversions, most recently used last; see {@link #curvePublicKey}. */
+    private static final Map<ByteBuffer, byte[]> CURVE_CACHE = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, byte[]> eldest) {
+            return size() > CURVE_CACHE_SIZE;
+        }
+    };
 
     private NativeSodium() {
     }
@@ -97,11 +109,26 @@ final class NativeSodium {
         return shared;
     }
 
-    /** The X25519 form of an Ed25519 public key, or null when the key is not a valid point of the main subgroup. */
+    /**
+     * The X25519 form of an Ed25519 public key, or null when the key is not a valid point of the main subgroup.
+     * The conversion includes libsodium's subgroup check, a full scalar multiplication: dearer than the rest of a
+     * handshake's steps. Public keys are public and peers redial, so the last {@value #CURVE_CACHE_SIZE} valid
+     * conversions are remembered; a flood of fresh keys only evicts entries.
+     */
     static byte[] curvePublicKey(byte[] ed25519PublicKey) {
+        ByteBuffer key = ByteBuffer.wrap(ed25519PublicKey.clone());
+        synchronized (CURVE_CACHE) {
+            byte[] known = CURVE_CACHE.get(key);
+            if (known != null) {
+                return known.clone();
+            }
+        }
         byte[] curve = new byte[KEY_BYTES];
         if (SODIUM.crypto_sign_ed25519_pk_to_curve25519(curve, ed25519PublicKey) != 0 || isZero(curve)) {
             return null;
+        }
+        synchronized (CURVE_CACHE) {
+            CURVE_CACHE.put(key, curve.clone());
         }
         return curve;
     }

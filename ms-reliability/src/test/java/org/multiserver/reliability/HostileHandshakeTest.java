@@ -154,6 +154,9 @@ class HostileHandshakeTest {
             }
             byte[] out = Arrays.copyOf(m, m.length + tail.length);
             System.arraycopy(tail, 0, out, m.length, tail.length);
+            if (out.length >= message.length && Arrays.equals(out, 0, message.length, message, 0, message.length)) {
+                out[m.length] ^= 1; // the tail rebuilt what the cut removed: keep the message bad
+            }
             return out;
         }
 

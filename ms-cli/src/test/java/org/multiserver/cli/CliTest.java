@@ -1,6 +1,7 @@
 package org.multiserver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,10 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.multiserver.core.Connection;
+import org.multiserver.core.MultiServer;
 
 @Timeout(120)
 class CliTest {
@@ -128,6 +136,98 @@ class CliTest {
             }
             assertThat(served.get()).isEqualTo("ping");
         }
+    }
+
+    /**
+     * Connections that end cleanly (each side ends its output, half-close) must free their sockets in serve, in echo
+     * and in forward mode (where the local service's socket is ours too): a long-running server must not gain a file
+     * descriptor per finished connection.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"echo", "forward"})
+    void serveFreesTheSocketsOfConnectionsThatEndedCleanly(String mode) throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "counts descriptors through /proc");
+        try (ServerSocket service = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            daemon(() -> echoEachUntilItEnds(service));
+            List<String> args = new ArrayList<>(List.of("serve", "--listen", "net:127.0.0.1:0~shs", "--keys",
+                    home.resolve("server").toString()));
+            if (mode.equals("forward")) {
+                args.addAll(List.of("--forward", "127.0.0.1:" + service.getLocalPort()));
+            }
+            try (CliProcess serve = CliProcess.start(home, args.toArray(String[]::new));
+                 MultiServer client = MultiServer.builder().listen("net~shs").build()) {
+                String address = serve.readLine();
+                long pid = serve.process.pid();
+                int listening = socketCount(pid);
+                for (int i = 0; i < 20; i++) {
+                    Connection c = client.connect(address).get(30, TimeUnit.SECONDS);
+                    assertThat(echo(c, "message " + i)).isEqualTo("message " + i);
+                }
+                int after = awaitSocketCountAtMost(pid, listening, 10_000);
+                assertThat(after).as("sockets open in serve: %d while listening, %d after 20 clean connections",
+                        listening, after).isLessThanOrEqualTo(listening);
+            }
+        }
+    }
+
+    /** Writes {@code text}, ends our output, reads the peer's answer to its end. */
+    private static String echo(Connection c, String text) throws Exception {
+        c.output().write(ascii(text));
+        c.output().close();
+        return new String(c.input().readAllBytes(), StandardCharsets.US_ASCII);
+    }
+
+    /** A local service for forward mode: echoes each connection until it ends, then ends its own side. */
+    private static void echoEachUntilItEnds(ServerSocket service) {
+        while (!service.isClosed()) {
+            try {
+                Socket s = service.accept();
+                daemon(() -> {
+                    try (s) {
+                        s.getOutputStream().write(s.getInputStream().readAllBytes());
+                        s.shutdownOutput();
+                        s.getInputStream().read(); // until serve closes its end
+                    } catch (java.io.IOException ignored) {
+                        // serve went away: nothing to echo
+                    }
+                });
+            } catch (java.io.IOException closed) {
+                return;
+            }
+        }
+    }
+
+    private static void daemon(Runnable task) {
+        Thread t = new Thread(task, "cli-test-service");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Polls the socket count of {@code pid} until it is at most {@code wanted} or the time is up; returns it. */
+    private static int awaitSocketCountAtMost(long pid, int wanted, long millis) throws Exception {
+        long end = System.nanoTime() + millis * 1_000_000;
+        int now = socketCount(pid);
+        while (now > wanted && System.nanoTime() < end) {
+            Thread.sleep(20); // another process's descriptors: nothing to wait on but /proc
+            now = socketCount(pid);
+        }
+        return now;
+    }
+
+    private static int socketCount(long pid) throws java.io.IOException {
+        int sockets = 0;
+        try (var fds = Files.newDirectoryStream(Path.of("/proc", String.valueOf(pid), "fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().startsWith("socket:")) {
+                        sockets++;
+                    }
+                } catch (java.io.IOException gone) {
+                    // closed while we looked
+                }
+            }
+        }
+        return sockets;
     }
 
     @Test

@@ -12,7 +12,8 @@ final class HalfClose {
 
     /**
      * The client writes, then {@link org.multiserver.spi.EndOfOutput}; the server must get every byte, then
-     * {@link io.netty.channel.socket.ChannelInputShutdownEvent}, and can still answer; then the same the other way.
+     * {@link io.netty.channel.socket.ChannelInputShutdownEvent}, and can still answer; then the same the other way;
+     * then both channels close.
      */
     static void check(Harness harness, Peer client, Peer server, BytePattern up, BytePattern down) {
         harness.await(PatternWriter.write(client.channel, client.tail, up, 0, SIZE, true),
@@ -29,5 +30,8 @@ final class HalfClose {
         long back = harness.await(client.tail.inputShutdown(),
                 "the client seeing ChannelInputShutdownEvent after the server's EndOfOutput");
         assertEquals(SIZE, back, "ChannelInputShutdownEvent overtook bytes written before EndOfOutput");
+        // Both directions ended: nothing more can cross, so both ends must free their channel.
+        harness.awaitClosed(server.channel, "the server's channel once both directions ended");
+        harness.awaitClosed(client.channel, "the client's channel once both directions ended");
     }
 }

@@ -12,8 +12,8 @@ import org.multiserver.spi.EndOfOutput;
  * Half-close for local channels, which have no {@code shutdownOutput}: {@link EndOfOutput} is sent in-band as
  * {@link Marker#END_OF_OUTPUT} (a local channel carries any object, in order, after the bytes written before it),
  * and the peer turns the marker into {@link ChannelInputShutdownEvent}, as a socket with
- * {@code ALLOW_HALF_CLOSURE} does on FIN. Writes after our end of output fail, as on a shut-down socket. The
- * connection stays open when both sides ended their output, as a socket does, until someone closes it.
+ * {@code ALLOW_HALF_CLOSURE} does on FIN. Writes after our end of output fail, as on a shut-down socket. Once both
+ * directions have ended the channel closes, as the platform's {@code HalfCloseHandler} closes a socket.
  */
 final class LocalHalfClose extends ChannelDuplexHandler {
     static final String NAME = "local-half-close";
@@ -24,6 +24,7 @@ final class LocalHalfClose extends ChannelDuplexHandler {
     }
 
     private boolean outputEnded;
+    private boolean inputEnded;
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -33,7 +34,11 @@ final class LocalHalfClose extends ChannelDuplexHandler {
                 return;
             }
             outputEnded = true;
-            ctx.writeAndFlush(Marker.END_OF_OUTPUT, promise);
+            ctx.writeAndFlush(Marker.END_OF_OUTPUT, promise).addListener(written -> {
+                if (inputEnded) {
+                    ctx.close();
+                }
+            });
             return;
         }
         if (outputEnded) {
@@ -47,7 +52,11 @@ final class LocalHalfClose extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg == Marker.END_OF_OUTPUT) {
+            inputEnded = true;
             ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            if (outputEnded) {
+                ctx.close();
+            }
             return;
         }
         ctx.fireChannelRead(msg);

@@ -1,5 +1,8 @@
 package org.multiserver.reliability;
 
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +22,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
+import org.multiserver.spi.EndOfOutput;
 
 /** Shared helpers: echo handlers, round trips, raw sockets, error recorders, heap and file-descriptor counts. */
 final class Rel {
@@ -37,6 +41,33 @@ final class Rel {
         } catch (IOException e) {
             connection.close();
         }
+    }
+
+    /**
+     * Echoes on the event loop, with no thread of its own: what a server holding many idle connections would use
+     * (the blocking {@link #echo} parks a thread and an 8 KiB copy buffer per connection). No backpressure: for the
+     * small test messages only.
+     */
+    static void attachEcho(Connection connection) {
+        connection.attach(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ctx.writeAndFlush(msg, ctx.voidPromise());
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof ChannelInputShutdownEvent) {
+                    ctx.writeAndFlush(EndOfOutput.INSTANCE, ctx.voidPromise());
+                }
+                ctx.fireUserEventTriggered(evt);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                ctx.close();
+            }
+        });
     }
 
     static byte[] random(int size, long seed) {
@@ -138,6 +169,20 @@ final class Rel {
             used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         }
         return used;
+    }
+
+    /** This process's resident memory (heap, native allocations, code) from /proc/self/status, or -1. */
+    static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** Heap the last garbage collection left in use (summed over the heap pools), without forcing one. */

@@ -68,6 +68,16 @@ class CliTest {
     }
 
     @Test
+    void aMisspeltOptionIsAUsageError() throws Exception {
+        try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:0~shs",
+                "--keys", home.resolve("server").toString(), "--option", "onion.contrl=127.0.0.1:9051")) {
+            assertThat(serve.exitCode()).isEqualTo(2);
+            assertThat(serve.stderr.get()).startsWith("multiserver: unknown option onion.contrl: no plugin found"
+                    + " declares it").contains("onion.control").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
     void parseShowsSectionsAndExits2WithACaretOnASyntaxError() throws Exception {
         try (CliProcess ok = CliProcess.start(home, "parse", "net:h:1~shs:K;ws://x")) {
             assertThat(ok.rest()).contains("alternative 1: net:h:1~shs:K").contains("  shs  [K]");

@@ -5,11 +5,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -452,6 +454,7 @@ public final class MultiServer implements AutoCloseable {
         private ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
         private Duration connectTimeout = PluginContext.DEFAULT_CONNECT_TIMEOUT;
         private Duration handshakeTimeout = PluginContext.DEFAULT_HANDSHAKE_TIMEOUT;
+        private final Set<String> textOptions = new LinkedHashSet<>();
         private int threads = 0;
         private boolean preferNative = false;
         private ServerErrorHandler errorHandler = ServerErrorHandler.LOG_AT_DEBUG;
@@ -540,9 +543,13 @@ public final class MultiServer implements AutoCloseable {
             return this;
         }
 
-        /** An option known only by name, as text (from a command line); the plugin parses it. */
+        /**
+         * An option known only by name, as text (from a command line); the plugin parses it. {@link #build} fails
+         * when no plugin found declares an option of that name.
+         */
         public Builder option(String name, String value) {
             options.put(name, value);
+            textOptions.add(name);
             return this;
         }
 
@@ -589,6 +596,7 @@ public final class MultiServer implements AutoCloseable {
                 throw new IllegalStateException("a MultiServer needs at least one stack (listen(spec) or stack(...))");
             }
             PluginRegistry registry = PluginRegistry.load(classLoader, explicit, choices);
+            requireKnown(textOptions, registry.optionNames());
             EventLoops loops = EventLoops.create(threads, preferNative);
             try {
                 Context ctx = new Context(this, registry, loops);
@@ -601,6 +609,16 @@ public final class MultiServer implements AutoCloseable {
                 loops.group().shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;
             }
+        }
+    }
+
+    /** A misspelt option given as text would otherwise be ignored without a word. */
+    private static void requireKnown(Set<String> given, SortedSet<String> known) {
+        List<String> unknown = given.stream().filter(name -> !known.contains(name)).toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("unknown option" + (unknown.size() > 1 ? "s " : " ")
+                    + String.join(", ", unknown) + ": no plugin found declares " + (unknown.size() > 1 ? "them" : "it")
+                    + "; the options are " + String.join(", ", known));
         }
     }
 

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.multiserver.spi.PluginProvider;
 import org.multiserver.spi.TransformProvider;
 import org.multiserver.spi.TransportProvider;
@@ -81,6 +83,18 @@ final class PluginRegistry {
 
     Optional<TransformProvider> transform(String sectionName) {
         return Optional.ofNullable(transforms.get(sectionName));
+    }
+
+    /** The names of the options every provider found declares, sorted. */
+    SortedSet<String> optionNames() {
+        SortedSet<String> names = new TreeSet<>();
+        for (PluginProvider p : transports.values()) {
+            p.options().forEach(o -> names.add(o.name()));
+        }
+        for (PluginProvider p : transforms.values()) {
+            p.options().forEach(o -> names.add(o.name()));
+        }
+        return names;
     }
 
     /** Providers that failed to load, one line each. */

@@ -70,6 +70,18 @@ class MultiServerNetTest {
     }
 
     @Test
+    void anOptionGivenAsTextMustBeDeclaredByAPlugin() {
+        assertThatThrownBy(() -> MultiServer.builder().listen("net:127.0.0.1:0").option("net.hots", "127.0.0.1")
+                .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("unknown option net.hots: no plugin found declares it; the options are ")
+                .hasMessageContaining("net.external, net.host, net.port");
+        try (MultiServer declared = MultiServer.builder().listen("net").option("net.host", "127.0.0.1").build()) {
+            assertThat(declared).isNotNull();
+        }
+    }
+
+    @Test
     void twoNetStacksServeOneAddressAndCarryDataBothWays() throws Exception {
         server = MultiServer.builder().listen("net:127.0.0.1:0").listen("net:::1:0").build();
         MultiServer.Listening listening = server.listen(MultiServerNetTest::echo).get(10, TimeUnit.SECONDS);

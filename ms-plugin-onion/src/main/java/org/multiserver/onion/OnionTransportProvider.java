@@ -1,5 +1,7 @@
 package org.multiserver.onion;
 
+import java.util.List;
+import org.multiserver.spi.Option;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Transport;
 import org.multiserver.spi.TransportProvider;
@@ -20,5 +22,12 @@ public final class OnionTransportProvider implements TransportProvider {
     @Override
     public Transport create(PluginContext context) {
         return new OnionTransport(context);
+    }
+
+    @Override
+    public List<Option<?>> options() {
+        return List.of(OnionOptions.SOCKS, OnionOptions.CONNECT_TIMEOUT, OnionOptions.CONTROL,
+                OnionOptions.CONTROL_PASSWORD, OnionOptions.COOKIE_FILE, OnionOptions.KEY_FILE,
+                OnionOptions.VIRTUAL_PORT);
     }
 }

@@ -1,5 +1,6 @@
 package org.multiserver.shs;
 
+import java.util.List;
 import org.multiserver.spi.Option;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Transform;
@@ -23,5 +24,10 @@ public final class NoauthTransformProvider implements TransformProvider {
     @Override
     public Transform create(PluginContext context) {
         return new NoauthTransform(context.option(ENABLED));
+    }
+
+    @Override
+    public List<Option<?>> options() {
+        return List.of(ENABLED);
     }
 }

@@ -1,6 +1,7 @@
 package org.multiserver.shs;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.multiserver.spi.Option;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Transform;
@@ -75,5 +76,10 @@ public final class ShsTransformProvider implements TransformProvider {
             throw new IllegalArgumentException(problem);
         }
         return KeyText.parseLenient(text);
+    }
+
+    @Override
+    public List<Option<?>> options() {
+        return List.of(KEYS, SEED, KEY_FILE, APP_KEY, AUTHORIZE);
     }
 }

@@ -1,5 +1,7 @@
 package org.multiserver.unix;
 
+import java.util.List;
+import org.multiserver.spi.Option;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Transport;
 import org.multiserver.spi.TransportProvider;
@@ -14,5 +16,10 @@ public final class UnixTransportProvider implements TransportProvider {
     @Override
     public Transport create(PluginContext context) {
         return new UnixTransport(context);
+    }
+
+    @Override
+    public List<Option<?>> options() {
+        return List.of(UnixOptions.PATH);
     }
 }

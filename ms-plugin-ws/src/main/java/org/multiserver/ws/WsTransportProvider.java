@@ -1,6 +1,8 @@
 package org.multiserver.ws;
 
+import java.util.List;
 import java.util.Set;
+import org.multiserver.spi.Option;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Transport;
 import org.multiserver.spi.TransportProvider;
@@ -24,5 +26,12 @@ public final class WsTransportProvider implements TransportProvider {
     @Override
     public Transport create(PluginContext context) {
         return new WsTransport(context);
+    }
+
+    @Override
+    public List<Option<?>> options() {
+        return List.of(WsOptions.HOST, WsOptions.PORT, WsOptions.EXTERNAL, WsOptions.MAX_FRAME_SIZE,
+                WsOptions.TLS_CERT, WsOptions.TLS_KEY, WsOptions.TLS_TRUST, WsOptions.TLS_TRUST_ALL,
+                WsOptions.HTTP_RESPONDER, WsOptions.HTTP_HANDLER);
     }
 }

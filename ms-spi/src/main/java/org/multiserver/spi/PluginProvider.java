@@ -23,4 +23,13 @@ public interface PluginProvider {
     default String description() {
         return getClass().getName();
     }
+
+    /**
+     * The options this plugin reads. Options given as text (a command line's {@code NAME=VALUE}) are checked against
+     * the options of every provider found, so a misspelt name is an error rather than silently ignored: declare each
+     * option here.
+     */
+    default java.util.List<Option<?>> options() {
+        return java.util.List.of();
+    }
 }

@@ -1,6 +1,7 @@
 package org.multiserver.tck.reference;
 
 import io.netty.channel.EventLoopGroup;
+import java.util.List;
 import org.multiserver.spi.Option;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Transport;
@@ -49,5 +50,10 @@ public final class LocalTransportProvider implements TransportProvider {
     public Transport create(PluginContext context) {
         return new LocalTransport(context, LocalLoops.choose(context, context.option(EVENT_LOOPS)),
                 context.option(HALF_CLOSE));
+    }
+
+    @Override
+    public List<Option<?>> options() {
+        return List.of(HALF_CLOSE, EVENT_LOOPS);
     }
 }

@@ -1,5 +1,7 @@
 package org.multiserver.examples.gzip;
 
+import java.util.List;
+import org.multiserver.spi.Option;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Transform;
 import org.multiserver.spi.TransformProvider;
@@ -27,5 +29,10 @@ public final class GzipTransformProvider implements TransformProvider {
             throw new IllegalArgumentException("option " + GzipOptions.LEVEL.name() + " must be 0 to 9, got " + level);
         }
         return new GzipTransform(level);
+    }
+
+    @Override
+    public List<Option<?>> options() {
+        return List.of(GzipOptions.LEVEL);
     }
 }

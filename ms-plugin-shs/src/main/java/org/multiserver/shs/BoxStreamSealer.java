@@ -56,6 +56,7 @@ final class BoxStreamSealer {
         // The MAC lands inside the plain header, right behind the length.
         NativeSodium.require(DirectSodium.crypto_secretbox_detached(cipher, scratch.bodyMac, plain, length,
                 scratch.bodyNonce, scratch.key), "crypto_secretbox_detached");
+        scratch.wipePlain(src, length);
         scratch.view.put(FrameScratch.HEADER_PLAIN, (byte) (length >>> 8));
         scratch.view.put(FrameScratch.HEADER_PLAIN + 1, (byte) length);
         NativeSodium.require(DirectSodium.crypto_secretbox_easy(scratch.headerOutput(out), scratch.headerPlain,

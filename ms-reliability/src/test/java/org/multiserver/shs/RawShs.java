@@ -12,6 +12,8 @@ public final class RawShs {
     public static final byte[] SSB_APP_KEY = Base64.getDecoder().decode(ShsTransformProvider.SSB_MAIN_NETWORK);
 
     private final SecretHandshake.Client client;
+    private byte[] key;
+    private byte[] nonce;
 
     /** An honest client of {@code serverKey} (32 bytes) with a fresh identity on the default network. */
     public RawShs(byte[] serverKey) {
@@ -32,9 +34,34 @@ public final class RawShs {
         return client.readServerChallenge(message2);
     }
 
-    /** Verifies message 4; after it the box-stream starts. */
+    /** Verifies message 4; after it the box-stream starts, and {@link #frame} seals our side of it. */
     public void readMessage4(byte[] message4) throws HandshakeException {
-        client.readServerAccept(message4);
+        BoxStreamKeys keys = client.readServerAccept(message4);
+        key = keys.encryptKey.clone();
+        nonce = keys.encryptNonce.clone();
+    }
+
+    /** The next box-stream frame of our side, carrying {@code body} (at most 4096 bytes). */
+    public byte[] frame(byte[] body) {
+        return frameAnnouncing(body.length, body);
+    }
+
+    /**
+     * The next frame, whose properly encrypted header announces {@code announced} bytes whatever the body's length:
+     * what no honest sealer writes when {@code announced} is over 4096.
+     */
+    public byte[] frameAnnouncing(int announced, byte[] body) {
+        byte[] frame = Frames.frame(key, nonce, announced, body);
+        nonce = Frames.nonceAfter(nonce, 2);
+        return frame;
+    }
+
+    /** The goodbye: a header of 18 zero bytes. */
+    public byte[] goodbye() {
+        byte[] boxedHeader = new byte[34];
+        NativeSodium.require(NativeSodium.SODIUM.crypto_secretbox_easy(boxedHeader, new byte[18], 18, nonce, key),
+                "crypto_secretbox_easy");
+        return boxedHeader;
     }
 
     /** The server key of an address whose last section is {@code shs:<key>}. */

@@ -1,5 +1,9 @@
 package org.multiserver.shs;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.util.Base64;
 
 /**
@@ -39,6 +43,15 @@ public final class RawShs {
         BoxStreamKeys keys = client.readServerAccept(message4);
         key = keys.encryptKey.clone();
         nonce = keys.encryptNonce.clone();
+    }
+
+    /** The whole handshake as an honest client over {@code socket}; afterwards {@link #frame} seals our side. */
+    public void handshake(Socket socket) throws IOException, HandshakeException {
+        OutputStream out = socket.getOutputStream();
+        InputStream in = socket.getInputStream();
+        out.write(message1());
+        out.write(message3(in.readNBytes(64)));
+        readMessage4(in.readNBytes(80));
     }
 
     /** The next box-stream frame of our side, carrying {@code body} (at most 4096 bytes). */

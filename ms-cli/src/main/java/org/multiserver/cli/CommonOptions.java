@@ -51,7 +51,7 @@ final class CommonOptions {
         ShsKeyPair ours = SecretFile.loadOrCreate(keyFile);
         MultiServer.Builder builder = MultiServer.builder()
                 .classLoader(pluginLoader())
-                .option(ShsTransformProvider.KEYS, ours)
+                .identity(ours.identity())
                 .handshakeTimeout(java.time.Duration.ofSeconds(handshakeTimeoutSeconds));
         if (appKey != null) {
             builder.option(ShsTransformProvider.APP_KEY, appKey);

@@ -24,6 +24,7 @@ import org.multiserver.address.Address;
 import org.multiserver.address.AddressSyntaxException;
 import org.multiserver.address.MultiAddress;
 import org.multiserver.address.Section;
+import org.multiserver.spi.Identity;
 import org.multiserver.spi.Layer;
 import org.multiserver.spi.Option;
 import org.multiserver.spi.PluginContext;
@@ -460,6 +461,7 @@ public final class MultiServer implements AutoCloseable {
         private ServerErrorHandler errorHandler = ServerErrorHandler.LOG_AT_DEBUG;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxHandshakes = DEFAULT_MAX_HANDSHAKES;
+        private Identity identity;
 
         private Builder() {
         }
@@ -553,6 +555,16 @@ public final class MultiServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Our long-term identity, shared by every stack whose transforms authenticate us ({@code shs}, {@code shs2}):
+         * one server, one key. Default: a fresh one for this {@code MultiServer}. A transform's own key options
+         * (such as {@code shs.keys}) still override it for that transform.
+         */
+        public Builder identity(Identity identity) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+            return this;
+        }
+
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = timeout;
             return this;
@@ -599,7 +611,7 @@ public final class MultiServer implements AutoCloseable {
             requireKnown(textOptions, registry.optionNames());
             EventLoops loops = EventLoops.create(threads, preferNative);
             try {
-                Context ctx = new Context(this, registry, loops);
+                Context ctx = new Context(this, registry, loops, identity != null ? identity : Identity.generate());
                 List<Stack> stacks = new ArrayList<>();
                 for (Function<Context, Stack> factory : stackFactories) {
                     stacks.add(factory.apply(ctx));
@@ -623,7 +635,7 @@ public final class MultiServer implements AutoCloseable {
     }
 
     /** What a builder knows while it creates stacks. */
-    private record Context(Builder builder, PluginRegistry registry, EventLoops loops) {
+    private record Context(Builder builder, PluginRegistry registry, EventLoops loops, Identity identity) {
 
         PluginContext base(Section spec, Set<Scope> scopes) {
             PluginContext.Builder b = PluginContext.builder()
@@ -631,7 +643,8 @@ public final class MultiServer implements AutoCloseable {
                     .connectTimeout(builder.connectTimeout)
                     .handshakeTimeout(builder.handshakeTimeout)
                     .scopes(scopes)
-                    .listenSpec(spec);
+                    .listenSpec(spec)
+                    .identity(identity);
             builder.options.forEach(b::rawOption);
             return b.build();
         }

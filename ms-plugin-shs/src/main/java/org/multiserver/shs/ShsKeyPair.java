@@ -4,6 +4,7 @@ import static org.multiserver.shs.NativeSodium.SODIUM;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.multiserver.spi.Identity;
 
 /**
  * A long-term Ed25519 key pair: the identity a secret handshake proves. Immutable from the outside; the secret key
@@ -39,6 +40,21 @@ public final class ShsKeyPair {
         byte[] sk = new byte[64];
         NativeSodium.require(SODIUM.crypto_sign_seed_keypair(pk, sk, seed.clone()), "crypto_sign_seed_keypair");
         return new ShsKeyPair(pk, sk);
+    }
+
+    /** The key pair of the platform's identity (its seed); the same identity gives the same key pair everywhere. */
+    public static ShsKeyPair of(Identity identity) {
+        byte[] seed = identity.seed();
+        try {
+            return fromSeed(seed);
+        } finally {
+            NativeSodium.wipe(seed);
+        }
+    }
+
+    /** This key pair as the platform's identity, to share it with every authenticating transform. */
+    public Identity identity() {
+        return Identity.fromSeed(Arrays.copyOf(secretKey, 32));
     }
 
     /**

@@ -12,8 +12,9 @@ import org.multiserver.spi.TransformProvider;
  * 1.1.21 as used by {@code multiserver} 3.8.2. Addresses: {@code shs:<server key>} and the invite form
  * {@code shs:<server key>:<seed>}, where the client authenticates with the key pair of the seed.
  *
- * <p>Our long-term key pair comes from {@link #KEYS} (in code), else {@link #SEED}, else {@link #KEY_FILE}, else it
- * is generated afresh for this instance. The handshake deadline is the platform's
+ * <p>Our long-term key pair comes from {@link #KEYS} (in code), else {@link #SEED}, else {@link #KEY_FILE}, which
+ * give shs its own key on purpose; else it is the platform's {@link PluginContext#identity()}, the one identity every
+ * authenticating transform of a {@code MultiServer} shares. The handshake deadline is the platform's
  * {@link PluginContext#handshakeTimeout()} (10 s unless configured).
  */
 public final class ShsTransformProvider implements TransformProvider {
@@ -67,7 +68,7 @@ public final class ShsTransformProvider implements TransformProvider {
                 throw new IllegalArgumentException("option " + KEY_FILE.name() + ": " + e.getMessage(), e);
             }
         }
-        return ShsKeyPair.generate();
+        return ShsKeyPair.of(context.identity());
     }
 
     private static byte[] decode32(String text, String what) {

@@ -31,6 +31,7 @@ public final class PluginContext {
     private final Duration handshakeTimeout;
     private final Map<String, Object> options;
     private final Section listenSpec;
+    private final Identity identity;
 
     private PluginContext(Builder b) {
         this.eventLoopGroup = Objects.requireNonNull(b.eventLoopGroup, "eventLoopGroup");
@@ -41,6 +42,7 @@ public final class PluginContext {
         this.handshakeTimeout = b.handshakeTimeout;
         this.options = Map.copyOf(b.options);
         this.listenSpec = b.listenSpec;
+        this.identity = b.identity != null ? b.identity : Identity.generate();
     }
 
     public static Builder builder() {
@@ -58,6 +60,7 @@ public final class PluginContext {
         b.handshakeTimeout = handshakeTimeout;
         b.options.putAll(options);
         b.listenSpec = listenSpec;
+        b.identity = identity;
         return b;
     }
 
@@ -102,6 +105,14 @@ public final class PluginContext {
         return options.containsKey(option.name());
     }
 
+    /**
+     * Our long-term identity. The platform gives every plugin of one {@code MultiServer} the same one; a context
+     * built without one has a fresh identity of its own.
+     */
+    public Identity identity() {
+        return identity;
+    }
+
     /** The section of the listen spec this plugin instance was created for, if it came from one. */
     public Optional<Section> listenSpec() {
         return Optional.ofNullable(listenSpec);
@@ -116,6 +127,7 @@ public final class PluginContext {
         private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         private final Map<String, Object> options = new HashMap<>();
         private Section listenSpec;
+        private Identity identity;
 
         private Builder() {
         }
@@ -157,6 +169,11 @@ public final class PluginContext {
 
         public Builder listenSpec(Section spec) {
             this.listenSpec = spec;
+            return this;
+        }
+
+        public Builder identity(Identity identity) {
+            this.identity = Objects.requireNonNull(identity, "identity");
             return this;
         }
 

@@ -1,0 +1,38 @@
+package org.multiserver.shs2;
+
+import org.multiserver.spi.Identity;
+
+/** A long-term Ed25519 key pair: the public key, and libsodium's 64-byte secret key (seed, then public key). */
+final class LongTermKeys {
+    final byte[] publicKey;
+    final byte[] secretKey;
+
+    private LongTermKeys(byte[] publicKey, byte[] secretKey) {
+        this.publicKey = publicKey;
+        this.secretKey = secretKey;
+    }
+
+    /** The key pair of a 32-byte seed (crypto_sign_seed_keypair), as every SSB implementation derives it. */
+    static LongTermKeys fromSeed(byte[] seed) {
+        if (seed.length != Crypto.KEY_BYTES) {
+            throw new IllegalArgumentException("an Ed25519 seed is 32 bytes, got " + seed.length);
+        }
+        byte[] pk = new byte[Crypto.KEY_BYTES];
+        byte[] sk = new byte[2 * Crypto.KEY_BYTES];
+        Crypto.require(Crypto.SODIUM.crypto_sign_seed_keypair(pk, sk, seed), "crypto_sign_seed_keypair");
+        return new LongTermKeys(pk, sk);
+    }
+
+    static LongTermKeys of(Identity identity) {
+        byte[] seed = identity.seed();
+        try {
+            return fromSeed(seed);
+        } finally {
+            Crypto.wipe(seed);
+        }
+    }
+
+    String publicKeyBase64() {
+        return KeyText.format(publicKey);
+    }
+}

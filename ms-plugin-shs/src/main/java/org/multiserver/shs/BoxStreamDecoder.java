@@ -11,9 +11,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns box-stream frames into plaintext {@link ByteBuf}s, one per frame. On the goodbye header it fires
  * {@link ChannelInputShutdownEvent#INSTANCE} upstream: the layer above sees a half-close, whatever the transport
- * below can do. Anything after the goodbye, a frame that fails authentication, an oversized body, or the peer
- * hanging up without a goodbye is a {@link BoxStreamException}: fired upstream once, then the channel is closed and
- * every further byte is dropped, so no plaintext after a bad frame reaches the application.
+ * below can do, and from then on the application's input has ended cleanly, however the reads were cut. Data after
+ * the goodbye closes the connection without an error (the clean end stays clean). A frame that fails
+ * authentication, an oversized body, or the peer hanging up without a goodbye is a {@link BoxStreamException}: fired
+ * upstream once, then the channel is closed and every further byte is dropped, so no plaintext after a bad frame
+ * reaches the application.
  */
 final class BoxStreamDecoder extends ByteToMessageDecoder {
     private static final Logger LOG = LoggerFactory.getLogger(BoxStreamDecoder.class);
@@ -38,8 +40,13 @@ final class BoxStreamDecoder extends ByteToMessageDecoder {
             return;
         }
         if (state == State.ENDED) {
-            fail(ctx, in, new BoxStreamException("shs: box-stream data after the goodbye ("
-                    + in.readableBytes() + " bytes)"));
+            // The application's input ended cleanly at the goodbye, whether these bytes came in the same read or a
+            // later one; they are a protocol violation, so we hang up without turning that clean end into an error.
+            LOG.debug("{} shs: {} bytes of box-stream data after the goodbye: closing", ctx.channel(),
+                    in.readableBytes());
+            in.skipBytes(in.readableBytes());
+            state = State.FAILED;
+            ctx.close();
             return;
         }
         // At most one frame per call: ByteToMessageDecoder fires what we produced before calling us again, which

@@ -3,6 +3,7 @@ package org.multiserver.shs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -196,7 +197,7 @@ class BoxStreamCodecTest {
     }
 
     @Test
-    void dataAfterTheGoodbye_isAnError() {
+    void dataAfterTheGoodbye_closesTheConnection_butTheInputEndedCleanly() {
         writer.writeOutbound(EndOfOutput.INSTANCE);
         ByteBuf goodbye = writer.readOutbound();
         writer.readOutbound();
@@ -205,7 +206,24 @@ class BoxStreamCodecTest {
         reader.writeInbound(Unpooled.wrappedBuffer(more));
         assertThat(app.inputShutdownEvents()).isEqualTo(1);
         assertThat(app.bytes()).isEmpty();
-        assertThat(app.error.getNow(null)).hasMessage("shs: box-stream data after the goodbye (37 bytes)");
+        assertThat(app.error).as("the clean end stays clean").isNotDone();
+        assertThat(reader.isOpen()).as("a peer that writes after its goodbye is hung up on").isFalse();
+        finish();
+    }
+
+    @Test
+    void dataAfterTheGoodbye_inTheSameRead_endsTheSameWay() {
+        writer.writeOutbound(EndOfOutput.INSTANCE);
+        ByteBuf goodbye = writer.readOutbound();
+        writer.readOutbound();
+        byte[] more = Frames.frame(key, Frames.nonceAfter(nonce, 2), 3, new byte[] {1, 2, 3});
+        reader.writeInbound(Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(ByteBufUtil.getBytes(goodbye)),
+                Unpooled.wrappedBuffer(more)));
+        goodbye.release();
+        assertThat(app.inputShutdownEvents()).isEqualTo(1);
+        assertThat(app.bytes()).isEmpty();
+        assertThat(app.error).as("the clean end stays clean").isNotDone();
+        assertThat(reader.isOpen()).isFalse();
         finish();
     }
 

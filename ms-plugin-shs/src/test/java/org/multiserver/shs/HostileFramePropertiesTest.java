@@ -131,7 +131,7 @@ class HostileFramePropertiesTest {
         assertThat(app.errors).as("exceptions fired at the application for %s", what)
                 .isEqualTo(outcome.error() == null ? 0 : 1);
         if (outcome.error() == null) {
-            assertThat(reader.isOpen()).as("channel open after %s", what).isTrue();
+            assertThat(reader.isOpen()).as("channel open after %s", what).isEqualTo(!outcome.closedQuietly());
         } else {
             Throwable error = app.error.getNow(null);
             assertThat(error).as("the application's error for %s", what).isInstanceOf(BoxStreamException.class);
@@ -171,11 +171,12 @@ class HostileFramePropertiesTest {
     }
 
     /** What the application should see: the error (exact, or its start), and whether a goodbye was announced. */
-    record Outcome(String error, boolean exact, boolean goodbye) {
-        static final Outcome NONE = new Outcome(null, true, false);
+    /** {@code closedQuietly}: no error reaches the application, yet the decoder closes the channel. */
+    record Outcome(String error, boolean exact, boolean goodbye, boolean closedQuietly) {
+        static final Outcome NONE = new Outcome(null, true, false, false);
 
         static Outcome exactly(String error) {
-            return new Outcome(error, true, false);
+            return new Outcome(error, true, false, false);
         }
     }
 
@@ -249,8 +250,9 @@ class HostileFramePropertiesTest {
 
         @Override
         public Outcome outcome(int k, int trailing, Ending ending) {
-            // How many bytes the message counts depends on how they were cut into reads.
-            return new Outcome("shs: box-stream data after the goodbye (", false, true);
+            // The application's input ended cleanly at the goodbye, however the reads were cut; whatever follows is
+            // a violation that closes the connection without turning that clean end into an error.
+            return new Outcome(null, true, true, data.length + trailing > 0);
         }
 
         @Override

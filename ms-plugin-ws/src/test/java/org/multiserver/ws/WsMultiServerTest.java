@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import org.multiserver.core.ConnectException;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
+import org.multiserver.shs.ShsKeyPair;
 import org.multiserver.spi.Scope;
 
 /** ws between two Java MultiServers, and what a ws client says when it cannot connect. */
@@ -38,13 +39,39 @@ class WsMultiServerTest {
     }
 
     private String echoServer(String spec) throws Exception {
-        server = MultiServer.builder().listen(spec).build();
-        return server.listen(Streams::echo).get(10, TimeUnit.SECONDS).stringify(Scope.DEVICE);
+        return echoServer(MultiServer.builder().listen(spec));
     }
 
     private MultiServer client() {
         client = MultiServer.builder().listen("ws").build();
         return client;
+    }
+
+    @Test
+    void twoShsStacksShareOneIdentity_andAGivenIdentityIsTheOnePrinted() throws Exception {
+        String address = echoServer(MultiServer.builder().listen("net:127.0.0.1:0~shs").listen("ws://127.0.0.1:0~shs"));
+        String[] keys = address.replaceAll("[^;]*~shs:([^;]*)", "$1").split(";");
+        assertThat(keys).hasSize(2);
+        assertThat(keys[0]).as("one server, one key").isEqualTo(keys[1]);
+        server.close();
+
+        ShsKeyPair chosen = ShsKeyPair.generate();
+        address = echoServer(MultiServer.builder().identity(chosen.identity()).listen("net:127.0.0.1:0~shs")
+                .listen("ws://127.0.0.1:0~shs"));
+        assertThat(address).contains("~shs:" + chosen.publicKeyBase64() + ";")
+                .endsWith("~shs:" + chosen.publicKeyBase64());
+        // Both stacks authenticate as that identity: a client that expects it gets through each.
+        client = MultiServer.builder().listen("net~shs").listen("ws~shs").build();
+        for (String alternative : address.split(";")) {
+            Connection c = client.connect(alternative).get(10, TimeUnit.SECONDS);
+            assertThat(c.peerIdentity()).contains(chosen.publicKeyBase64());
+            assertThat(Streams.echoed(c, new byte[] {1, 2})).containsExactly(1, 2);
+        }
+    }
+
+    private String echoServer(MultiServer.Builder builder) throws Exception {
+        server = builder.build();
+        return server.listen(Streams::echo).get(10, TimeUnit.SECONDS).stringify(Scope.DEVICE);
     }
 
     @Test

@@ -199,13 +199,24 @@ public final class MultiServer implements AutoCloseable {
                     : "refused: " + limits.maxHandshakes() + " handshakes are in flight (the limit)"));
             return;
         }
-        channel.closeFuture().addListener(f -> open.decrementAndGet());
+        // The handshake slot is freed once, by the transforms' outcome or the channel's close, whichever comes first:
+        // a transform that never completes its future must not hold a slot for ever.
+        java.util.concurrent.atomic.AtomicBoolean holdsSlot = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Runnable freeSlot = () -> {
+            if (holdsSlot.compareAndSet(true, false)) {
+                handshaking.decrementAndGet();
+            }
+        };
+        channel.closeFuture().addListener(f -> {
+            open.decrementAndGet();
+            freeSlot.run();
+        });
         StreamHandler stream = new StreamHandler();
         channel.pipeline().addLast(StreamHandler.NAME, stream);
         CompletableFuture<List<Layer>> layers = runTransforms(stack.transforms().size(),
                 i -> stack.transforms().get(i).wrapServer(channel));
         layers.whenComplete((done, error) -> {
-            handshaking.decrementAndGet();
+            freeSlot.run();
             if (error != null) {
                 channel.close();
                 errorHandler.onError(remote.toString(), stack.shape(), unwrap(error));

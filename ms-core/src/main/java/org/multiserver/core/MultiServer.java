@@ -136,12 +136,19 @@ public final class MultiServer implements AutoCloseable {
                 bound.forEach(org.multiserver.spi.Listener::close);
                 throw new CompletionException(unwrap(error));
             }
-            Listening result = new Listening(stacks, bound);
+            Listening result = new Listening(stacks, bound, this::forget);
             synchronized (listening) {
                 listening.add(result);
             }
             return result;
         });
+    }
+
+    /** A closed {@link Listening} is no longer ours to close: a server that listens again and again keeps none. */
+    private void forget(Listening closedOne) {
+        synchronized (listening) {
+            listening.remove(closedOne);
+        }
     }
 
     /** Dials {@code address}; see {@link #connect(MultiAddress)}. A syntax error fails the future. */
@@ -394,10 +401,12 @@ public final class MultiServer implements AutoCloseable {
     public static final class Listening {
         private final List<Stack> stacks;
         private final List<org.multiserver.spi.Listener> listeners;
+        private final Consumer<Listening> onClose;
 
-        Listening(List<Stack> stacks, List<org.multiserver.spi.Listener> listeners) {
+        Listening(List<Stack> stacks, List<org.multiserver.spi.Listener> listeners, Consumer<Listening> onClose) {
             this.stacks = stacks;
             this.listeners = listeners;
+            this.onClose = onClose;
         }
 
         /**
@@ -438,6 +447,7 @@ public final class MultiServer implements AutoCloseable {
 
         /** Closes every server of this listen and the connections they accepted. */
         public CompletableFuture<Void> close() {
+            onClose.accept(this);
             return CompletableFuture.allOf(listeners.stream().map(org.multiserver.spi.Listener::close)
                     .toArray(CompletableFuture[]::new));
         }

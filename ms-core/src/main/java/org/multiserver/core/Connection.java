@@ -33,7 +33,7 @@ public final class Connection implements AutoCloseable {
     private final InputStream input = new Input();
     private final OutputStream output = new Output();
     /** The write of our end of output, once {@link #shutdownOutput()} ran. */
-    private volatile io.netty.channel.ChannelFuture outputEnd;
+    private volatile CompletableFuture<Void> outputEnd;
 
     Connection(Channel channel, Address remoteAddress, Optional<String> peerIdentity, boolean client,
                StreamHandler stream) {
@@ -99,17 +99,41 @@ public final class Connection implements AutoCloseable {
 
     /** Ends our write side after what was written so far; see the class comment. */
     public CompletableFuture<Void> shutdownOutput() {
-        if (channel.eventLoop().isShuttingDown()) {
-            return CompletableFuture.failedFuture(new java.io.IOException("connection closed: " + remoteAddress));
-        }
-        io.netty.channel.ChannelFuture written = channel.writeAndFlush(EndOfOutput.INSTANCE);
-        outputEnd = written;
-        written.addListener(f -> {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        outputEnd = done;
+        boolean queued = onEventLoop(() -> channel.writeAndFlush(EndOfOutput.INSTANCE).addListener(f -> {
             if (channel.pipeline().get(StreamHandler.class) == stream) {
                 stream.outputEnded();
             }
-        });
-        return ChannelFutures.toCompletable(written);
+            if (f.isSuccess()) {
+                done.complete(null);
+            } else {
+                done.completeExceptionally(f.cause());
+            }
+        }));
+        if (!queued) {
+            done.completeExceptionally(new java.io.IOException("connection closed: " + remoteAddress));
+        }
+        return done;
+    }
+
+    /**
+     * Runs {@code task} on the channel's event loop, or returns false when that loop no longer takes tasks (the
+     * MultiServer is closing): then the loop's own shutdown closes the channel, and a Netty listener added from here
+     * would only be refused and logged ({@code RejectedExecutionException: event executor terminated}).
+     */
+    private boolean onEventLoop(Runnable task) {
+        io.netty.channel.EventLoop loop = channel.eventLoop();
+        if (loop.inEventLoop()) {
+            task.run();
+            return true;
+        }
+        try {
+            loop.execute(task);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return false;
+        }
     }
 
     /** Completes when the connection is closed, by either side. */
@@ -123,15 +147,19 @@ public final class Connection implements AutoCloseable {
      */
     @Override
     public void close() {
-        io.netty.channel.ChannelFuture ended = outputEnd;
+        CompletableFuture<Void> ended = outputEnd;
         if (ended != null) {
             // Everything we wrote went out before our end of output did; nothing may be written after it.
-            ended.addListener(f -> channel.close());
-        } else if (channel.isActive() && !channel.eventLoop().isShuttingDown()) {
-            channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                    .addListener(f -> channel.close()); // closes after a failed write too
+            ended.whenComplete((ok, error) -> onEventLoop(channel::close));
         } else {
-            channel.close();
+            onEventLoop(() -> {
+                if (channel.isActive()) {
+                    channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                            .addListener(f -> channel.close()); // closes after a failed write too
+                } else {
+                    channel.close();
+                }
+            });
         }
     }
 

@@ -7,7 +7,10 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The primitives of shs2 (SHS2.md section 1), every libsodium return code checked. The handshake calls go through
@@ -119,14 +122,39 @@ final class Crypto {
         return publicKey;
     }
 
-    /** EdPkToX, or null for a small-order or non-canonical Ed25519 key (libsodium's checks). */
+    /**
+     * EdPkToX, or null for a small-order or non-canonical Ed25519 key (libsodium's checks). The conversion includes
+     * libsodium's subgroup check, a full scalar multiplication, the dearest step of a handshake after the DHs; public
+     * keys are public and peers redial (a client converts the server key when it parses the address and again for
+     * message 3), so the last {@value #CURVE_CACHE_SIZE} valid conversions are remembered. A flood of fresh keys
+     * only evicts entries.
+     */
     static byte[] edPublicToX(byte[] edPublicKey) {
+        ByteBuffer key = ByteBuffer.wrap(edPublicKey.clone());
+        synchronized (CURVE_CACHE) {
+            byte[] known = CURVE_CACHE.get(key);
+            if (known != null) {
+                return known.clone();
+            }
+        }
         byte[] x = new byte[KEY_BYTES];
         if (SODIUM.crypto_sign_ed25519_pk_to_curve25519(x, edPublicKey) != 0 || isZero(x)) {
             return null;
         }
+        synchronized (CURVE_CACHE) {
+            CURVE_CACHE.put(key, x.clone());
+        }
         return x;
     }
+
+    private static final int CURVE_CACHE_SIZE = 1024;
+    /** Recent Ed25519-to-X25519 public key conversions, most recently used last; see {@link #edPublicToX}. */
+    private static final Map<ByteBuffer, byte[]> CURVE_CACHE = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, byte[]> eldest) {
+            return size() > CURVE_CACHE_SIZE;
+        }
+    };
 
     /** EdSkToX of a 64-byte Ed25519 secret key; the caller wipes the result. */
     static byte[] edSecretToX(byte[] edSecretKey) {

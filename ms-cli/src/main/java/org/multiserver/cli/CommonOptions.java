@@ -7,17 +7,35 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.multiserver.core.MultiServer;
 import org.multiserver.onion.OnionOptions;
 import org.multiserver.shs.ShsKeyPair;
 import org.multiserver.shs.ShsTransformProvider;
+import org.multiserver.spi.PluginProvider;
+import org.multiserver.spi.TransformProvider;
+import org.multiserver.spi.TransportProvider;
 import picocli.CommandLine.Option;
 
 /** What serve, connect and bench share: our identity, the app key, and where plugins come from. */
 final class CommonOptions {
+    /**
+     * The shs2 plugin's options, by name: the command never names a shs2 class, because the plugin may come from
+     * the plugin path, whose class loader the command's own classes cannot see (ms-cli depends on it at runtime
+     * scope only). A test checks the names against {@code Shs2TransformProvider}.
+     */
+    static final String SHS2_NETWORK_KEY = "shs2.network-key";
+    static final String SHS2_AUTHORIZE = "shs2.authorize";
+
     static final String PLUGIN_PATH_ENV = "MULTISERVER_PLUGIN_PATH";
     /** tor's control port ({@code onion.control}) and SOCKS port(s) ({@code onion.socks}), for onion stacks. */
     static final String TOR_CONTROL_ENV = "MULTISERVER_TOR_CONTROL";
@@ -28,7 +46,8 @@ final class CommonOptions {
     Path keys;
 
     @Option(names = "--app-key", paramLabel = "B64",
-            description = "The network's app key (32 bytes, base64). Default: the SSB main network key.")
+            description = "The network's app key (32 bytes, base64), for shs and shs2 (shs2 calls it the network key)."
+                    + " Default: the SSB main network key.")
     String appKey;
 
     @Option(names = "--plugin-path", paramLabel = "DIR",
@@ -55,6 +74,11 @@ final class CommonOptions {
                 .handshakeTimeout(java.time.Duration.ofSeconds(handshakeTimeoutSeconds));
         if (appKey != null) {
             builder.option(ShsTransformProvider.APP_KEY, appKey);
+            // One network for both handshakes; set only when a shs2 plugin is found, since build() rejects a text
+            // option no plugin declares.
+            if (plugins().option(SHS2_NETWORK_KEY).isPresent()) {
+                builder.option(SHS2_NETWORK_KEY, appKey);
+            }
         }
         // The environment first, so that an explicit --option wins; plugins parse the text and name the option
         // in their errors.
@@ -69,8 +93,63 @@ final class CommonOptions {
         return builder;
     }
 
-    /** The class loader that sees the plugin jars of {@code --plugin-path} and the environment variable. */
+    /**
+     * The class loader that sees the plugin jars of {@code --plugin-path} and the environment variable. One per
+     * command: a plugin's classes (such as the type of its authorize option) must be the same classes when we look
+     * its options up and when the MultiServer creates it.
+     */
     ClassLoader pluginLoader() throws MalformedURLException {
+        if (loader == null) {
+            loader = newPluginLoader();
+        }
+        return loader;
+    }
+
+    /** The plugins {@link #pluginLoader()} finds. */
+    Plugins plugins() throws MalformedURLException {
+        if (plugins == null) {
+            plugins = Plugins.find(pluginLoader());
+        }
+        return plugins;
+    }
+
+    private ClassLoader loader;
+    private Plugins plugins;
+
+    /**
+     * What the plugins a class loader finds answer to: their section names, and the options they declare by name.
+     * A plugin that fails to load is left out (the MultiServer that loads it for real reports it).
+     */
+    record Plugins(Set<String> names, Map<String, org.multiserver.spi.Option<?>> options) {
+        static Plugins find(ClassLoader loader) {
+            Set<String> names = new TreeSet<>();
+            Map<String, org.multiserver.spi.Option<?>> options = new TreeMap<>();
+            for (Class<? extends PluginProvider> type : List.of(TransportProvider.class, TransformProvider.class)) {
+                var it = ServiceLoader.load(type, loader).iterator();
+                while (true) {
+                    try {
+                        if (!it.hasNext()) {
+                            break;
+                        }
+                        PluginProvider provider = it.next();
+                        names.addAll(provider.sectionNames());
+                        for (org.multiserver.spi.Option<?> option : provider.options()) {
+                            options.putIfAbsent(option.name(), option);
+                        }
+                    } catch (ServiceConfigurationError | LinkageError e) {
+                        // reported by the MultiServer that loads it for real
+                    }
+                }
+            }
+            return new Plugins(Collections.unmodifiableSet(names), Collections.unmodifiableMap(options));
+        }
+
+        Optional<org.multiserver.spi.Option<?>> option(String name) {
+            return Optional.ofNullable(options.get(name));
+        }
+    }
+
+    private ClassLoader newPluginLoader() throws MalformedURLException {
         List<URL> jars = new ArrayList<>();
         List<Path> dirs = new ArrayList<>();
         if (pluginPath != null) {

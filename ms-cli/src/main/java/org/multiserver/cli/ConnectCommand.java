@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
 final class ConnectCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectCommand.class);
 
-    @Parameters(paramLabel = "ADDRESS", description = "A multiserver address, such as net:host:8008~shs:KEY.")
+    @Parameters(paramLabel = "ADDRESS", description = "A multiserver address, such as net:host:8008~shs:KEY or the"
+            + " whole address serve printed (the first alternative some plugin can dial is used).")
     String address;
 
     @Option(names = "--local-port", paramLabel = "N",
@@ -71,15 +72,19 @@ final class ConnectCommand implements Callable<Integer> {
 
     /**
      * A client whose stacks are exactly the shapes of the address's alternatives that plugins exist for, so any
-     * protocol on the class path or plugin path can be dialled without naming it.
+     * protocol on the class path or plugin path can be dialled without naming it; an alternative no plugin can dial
+     * (shs2 for a command without its jar) is left to the MultiServer to skip.
      */
     static MultiServer clientFor(MultiAddress target, CommonOptions common) throws Exception {
-        MultiServer.Builder builder = common.builder();
+        return clientFor(target, common.builder(), common.plugins().names());
+    }
+
+    /** {@link #clientFor(MultiAddress, CommonOptions)} with the plugins {@code known} to {@code builder}'s loader. */
+    static MultiServer clientFor(MultiAddress target, MultiServer.Builder builder, Set<String> known) {
         Set<String> shapes = new LinkedHashSet<>();
         for (Address alternative : target.alternatives()) {
             shapes.add(String.join("~", alternative.names()));
         }
-        Set<String> known = knownNames(common.pluginLoader());
         int added = 0;
         for (String shape : shapes) {
             if (known.containsAll(java.util.List.of(shape.split("~")))) {
@@ -91,25 +96,5 @@ final class ConnectCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no plugin can dial " + target + " (plugins: " + known + ")");
         }
         return builder.build();
-    }
-
-    /** Every section name a plugin on the class path answers to; a plugin that fails to load is left out. */
-    private static Set<String> knownNames(ClassLoader loader) {
-        Set<String> names = new java.util.TreeSet<>();
-        for (Class<? extends org.multiserver.spi.PluginProvider> type : java.util.List.of(
-                org.multiserver.spi.TransportProvider.class, org.multiserver.spi.TransformProvider.class)) {
-            var it = java.util.ServiceLoader.load(type, loader).iterator();
-            while (true) {
-                try {
-                    if (!it.hasNext()) {
-                        break;
-                    }
-                    names.addAll(it.next().sectionNames());
-                } catch (java.util.ServiceConfigurationError e) {
-                    // reported by the MultiServer that loads it for real
-                }
-            }
-        }
-        return names;
     }
 }

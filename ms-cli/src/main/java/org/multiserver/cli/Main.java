@@ -10,7 +10,9 @@ import picocli.CommandLine.Option;
  * The {@code multiserver} command. Exit codes: 0 ok, 1 a connection or runtime failure, 2 a usage or address error.
  * Every error is one line on stderr; {@code --verbose} adds the stack trace.
  */
-@Command(name = "multiserver", mixinStandardHelpOptions = true, version = "multiserver 0.1.0",
+// scope INHERIT: every subcommand takes --help too (multiserver serve --help), as the usage errors suggest.
+@Command(name = "multiserver", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "multiserver 0.1.0",
         description = "One address, many protocols: serve and connect with multiserver addresses.",
         subcommands = {ServeCommand.class, ConnectCommand.class, KeysCommand.class, ParseCommand.class,
                 BenchCommand.class},

@@ -12,13 +12,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
-import org.multiserver.shs.ShsAuthorizer;
 import org.multiserver.shs.ShsTransformProvider;
 import org.multiserver.spi.HalfCloseHandler;
 import org.multiserver.spi.Scope;
@@ -32,14 +30,23 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code multiserver serve}: listens on every spec and prints the full address as the first line of stdout. */
-@Command(name = "serve", description = "Serve on every listen spec; the first line on stdout is the address.")
+@Command(name = "serve", description = {"Serve on every listen spec; the first line on stdout is the address.",
+        "By default: net:localhost:8007~shs2, net:localhost:8008~shs and ws://localhost:8989~shs, with one key,"
+                + " printed in that order (newest protocol first, so a client that knows shs2 prefers it and an"
+                + " older one skips it)."})
 final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
-    static final List<String> DEFAULT_SPECS = List.of("net:localhost:8008~shs", "ws://localhost:8989~shs");
+    /**
+     * Newest first: the address lists alternatives in this order and clients take the first they understand, so
+     * shs2 on its own port comes before shs (upgrading means serving the new protocol beside the old one).
+     */
+    static final List<String> DEFAULT_SPECS = List.of("net:localhost:8007~shs2", "net:localhost:8008~shs",
+            "ws://localhost:8989~shs");
 
     @Option(names = "--listen", paramLabel = "SPEC",
-            description = "A listen spec such as net:0.0.0.0:0~shs or ws://127.0.0.1:0~shs (repeatable)."
-                    + " Default: net:localhost:8008~shs and ws://localhost:8989~shs.")
+            description = "A listen spec such as net:0.0.0.0:0~shs2, net:0.0.0.0:0~shs or ws://127.0.0.1:0~shs"
+                    + " (repeatable; printed in the order given)."
+                    + " Default: net:localhost:8007~shs2, net:localhost:8008~shs and ws://localhost:8989~shs.")
     List<String> listen = new ArrayList<>();
 
     @Option(names = "--scope", paramLabel = "NAME",
@@ -47,7 +54,8 @@ final class ServeCommand implements Callable<Integer> {
     List<String> scopes = new ArrayList<>();
 
     @Option(names = "--allow", paramLabel = "KEY",
-            description = "Only let in peers with this public key (base64; repeatable). Default: anyone with the app key.")
+            description = "Only let in peers with this public key (base64; repeatable), over shs and shs2."
+                    + " Default: anyone with the app key.")
     List<String> allow = new ArrayList<>();
 
     @ArgGroup(exclusive = true)
@@ -73,7 +81,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> specs = listen.isEmpty() ? DEFAULT_SPECS : listen;
+        List<String> specs = specs();
         Set<Scope> served = new LinkedHashSet<>();
         for (String s : scopes) {
             served.add(Scope.fromLabel(s));
@@ -88,8 +96,17 @@ final class ServeCommand implements Callable<Integer> {
             for (String key : allow) {
                 allowed.add(Keys.canonical(key));
             }
-            builder.option(ShsTransformProvider.AUTHORIZE, (ShsAuthorizer) key ->
-                    CompletableFuture.completedFuture(allowed.contains(key)));
+            AllowList list = new AllowList(allowed);
+            builder.option(ShsTransformProvider.AUTHORIZE, list.shs());
+            // shs2 may come from the plugin path: its authorizer type is found through the plugin's declared option.
+            CommonOptions.Plugins plugins = common.plugins();
+            var shs2 = plugins.option(CommonOptions.SHS2_AUTHORIZE);
+            if (shs2.isPresent()) {
+                authorize(builder, shs2.get(), list);
+            } else if (plugins.names().contains("shs2")) {
+                throw new IllegalArgumentException("--allow cannot be applied to shs2: its plugin declares no "
+                        + CommonOptions.SHS2_AUTHORIZE + " option");
+            }
         }
         for (String s : specs) {
             builder.listen(s, scopes.isEmpty() ? null : served);
@@ -113,6 +130,31 @@ final class ServeCommand implements Callable<Integer> {
             done.await();
         }
         return Main.OK;
+    }
+
+    private static <T> void authorize(MultiServer.Builder builder, org.multiserver.spi.Option<T> option,
+                                      AllowList list) {
+        builder.option(option, list.as(option));
+    }
+
+    /**
+     * The listen specs: those given, or else the default ones whose protocols some plugin provides (a command
+     * built without ms-plugin-shs2 and given no plugin path still serves the shs stacks, and says what it left out).
+     */
+    List<String> specs() throws java.net.MalformedURLException {
+        if (!listen.isEmpty()) {
+            return listen;
+        }
+        Set<String> known = common.plugins().names();
+        List<String> specs = new ArrayList<>();
+        for (String s : DEFAULT_SPECS) {
+            if (known.containsAll(org.multiserver.address.Address.parse(s).names())) {
+                specs.add(s);
+            } else {
+                LOG.warn("not serving the default stack {}: no plugin for it (plugins: {})", s, known);
+            }
+        }
+        return specs;
     }
 
     /** Every alternative that reaches the server from one of {@code scopes}, each once, in their order. */

@@ -29,9 +29,14 @@ final class CliProcess implements AutoCloseable {
     }
 
     static CliProcess start(Path home, String... args) throws IOException {
+        return startWithClassPath(System.getProperty("java.class.path"), home, args);
+    }
+
+    /** The command on another class path, such as the test class path without a plugin. */
+    static CliProcess startWithClassPath(String classPath, Path home, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Duser.home=" + home, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "-Duser.home=" + home, "-cp", classPath, Main.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         return new CliProcess(pb.start());

@@ -22,8 +22,12 @@ import java.util.Objects;
  * </pre>
  *
  * Each step verifies before it produces anything, so a caller that sends only what a step returned sends nothing
- * after a failure. Every DH result is checked for the all-zero output of a low-order point, every secret is wiped
- * once used, MACs and tags are checked by libsodium in constant time.
+ * after a failure. Every DH result is checked for the all-zero output of a low-order point, MACs and tags are checked
+ * by libsodium in constant time. Every intermediate of the handshake is kept in a field of {@link Side} (the
+ * known-answer tests compare each with the reference's) until the caller ends the handshake, either way, with
+ * {@link Side#destroy()}, which wipes every secret among them. Keeping them costs no exposure: each secret kept only
+ * for the tests (the hello key, our static X25519 secret, the message 3 plaintext, the final secret) follows from one
+ * the handshake holds until then anyway (ab, our long-term key, sig3 and the payload, k4).
  */
 final class SecretHandshake2 {
     static final int HELLO_BYTES = 64;
@@ -50,15 +54,25 @@ final class SecretHandshake2 {
         final LongTermKeys local;
         byte[] ephemeralSecret;
         final byte[] ephemeralPublic;
-        // Named as in the vectors; kept for the known-answer tests, wiped by destroy().
+        // Every intermediate, kept for the known-answer tests (the vector name, for those named differently, after
+        // the formula); the secrets among them are wiped by destroy().
         byte[] initiatorEphemeral;   // a_p
         byte[] responderEphemeral;   // b_p
         byte[] sharedAb;             // ab
+        byte[] helloKey;             // responderHelloMsgKey: Hash(N | ab), the HMAC key of message 2
         byte[] handshakeId;          // Hash(ab | a_p | b_p)
+        byte[] localStaticX;         // EdSkToX of our own long-term key: client|serverStaticX25519Secret
+        byte[] responderStaticX;     // serverStaticX25519Public: EdPkToX(B_p), initiator only
+        byte[] initiatorStaticX;     // clientStaticX25519Public: EdPkToX(A_p), responder only
         byte[] sharedAB;             // aB
         byte[] sharedAb2;            // Ab: initiator static, responder ephemeral
         byte[] authenticateKey;      // k3
+        byte[] authenticatePlain;    // initiatorAuthMsgPlaintext: sig3 | A_p | payload
         byte[] acceptKey;            // k4
+        byte[] acceptSignature;      // responderAuthProofSig: sig4, the plaintext of message 4
+        byte[] finalSecret;          // sharedSecretFinal: Hash(k4)
+        byte[] toResponderNonce;     // Auth(N, b_p), all 32 bytes; the channel takes the first 12
+        byte[] toInitiatorNonce;     // Auth(N, a_p), all 32 bytes; the channel takes the first 12
         byte[] initiatorSignature;   // sig3
         byte[] initiatorKey;         // A_p
         byte[] responderKey;         // B_p
@@ -77,21 +91,17 @@ final class SecretHandshake2 {
 
         /** The keys of the Secret Channel, once message 4 is written or verified. SHS2.md, "postKnowledge". */
         final ChannelKeys channelKeys(boolean initiator) {
-            byte[] secret = hash(acceptKey);
-            byte[] toResponderKey = hash(secret, responderKey);
-            byte[] toInitiatorKey = hash(secret, initiatorKey);
-            byte[] toResponderNonce = Arrays.copyOf(Crypto.auth(networkKey, responderEphemeral), Crypto.NONCE_BYTES);
-            byte[] toInitiatorNonce = Arrays.copyOf(Crypto.auth(networkKey, initiatorEphemeral), Crypto.NONCE_BYTES);
-            wipe(secret);
+            finalSecret = hash(acceptKey);
+            byte[] toResponderKey = hash(finalSecret, responderKey);
+            byte[] toInitiatorKey = hash(finalSecret, initiatorKey);
+            toResponderNonce = Crypto.auth(networkKey, responderEphemeral);
+            toInitiatorNonce = Crypto.auth(networkKey, initiatorEphemeral);
+            byte[] toResponderNonce12 = Arrays.copyOf(toResponderNonce, Crypto.NONCE_BYTES);
+            byte[] toInitiatorNonce12 = Arrays.copyOf(toInitiatorNonce, Crypto.NONCE_BYTES);
             byte[] remote = (initiator ? responderKey : initiatorKey).clone();
             return initiator
-                    ? new ChannelKeys(toResponderKey, toResponderNonce, toInitiatorKey, toInitiatorNonce, remote)
-                    : new ChannelKeys(toInitiatorKey, toInitiatorNonce, toResponderKey, toResponderNonce, remote);
-        }
-
-        /** ab from message 1 and 2; the handshake id and the hello key of message 2 follow from it. */
-        final byte[] helloKey() {
-            return hash(networkKey, sharedAb);
+                    ? new ChannelKeys(toResponderKey, toResponderNonce12, toInitiatorKey, toInitiatorNonce12, remote)
+                    : new ChannelKeys(toInitiatorKey, toInitiatorNonce12, toResponderKey, toResponderNonce12, remote);
         }
 
         final byte[] proof3() {
@@ -110,9 +120,13 @@ final class SecretHandshake2 {
             return hash(networkKey, sharedAb, sharedAB, sharedAb2, initiatorEphemeral, responderEphemeral);
         }
 
-        /** Wipes every secret; the instance is unusable afterwards. */
+        /**
+         * Wipes every secret; the instance is unusable afterwards. The caller calls it once the handshake ended,
+         * failed or succeeded (the channel keys returned before are copies and stay valid).
+         */
         final void destroy() {
-            wipe(ephemeralSecret, sharedAb, handshakeId, sharedAB, sharedAb2, authenticateKey, acceptKey);
+            wipe(ephemeralSecret, sharedAb, helloKey, handshakeId, localStaticX, sharedAB, sharedAb2, authenticateKey,
+                    authenticatePlain, acceptKey, finalSecret);
         }
     }
 
@@ -151,53 +165,48 @@ final class SecretHandshake2 {
             if (sharedAb == null) {
                 throw new Failure("it carries a low-order ephemeral key");
             }
-            byte[] key = helloKey();
-            boolean valid = Crypto.authVerify(key, b, tag);
-            wipe(key);
-            if (!valid) {
+            helloKey = hash(networkKey, sharedAb);
+            if (!Crypto.authVerify(helloKey, b, tag)) {
                 throw new Failure("its auth tag is invalid: wrong network key, or the server does not speak shs2");
             }
             responderEphemeral = b;
             handshakeId = hash(sharedAb, initiatorEphemeral, responderEphemeral);
-            byte[] responderX = Crypto.edPublicToX(responderKey);
-            if (responderX == null) {
+            responderStaticX = Crypto.edPublicToX(responderKey);
+            if (responderStaticX == null) {
                 throw new Failure("the server key we dial is not a valid Ed25519 key");
             }
-            sharedAB = Crypto.dh(ephemeralSecret, responderX);
+            sharedAB = Crypto.dh(ephemeralSecret, responderStaticX);
             if (sharedAB == null) {
                 throw new Failure("the server key we dial has low order");
             }
             byte[] proof = proof3();
             initiatorSignature = Crypto.sign(local.secretKey, proof);
-            byte[] plain = concat(initiatorSignature, initiatorKey, payload);
+            authenticatePlain = concat(initiatorSignature, initiatorKey, payload);
             authenticateKey = deriveAuthenticateKey();
-            byte[] msg3 = Crypto.encryptZeroNonce(authenticateKey, plain);
-            wipe(plain, proof);
+            byte[] msg3 = Crypto.encryptZeroNonce(authenticateKey, authenticatePlain);
+            wipe(proof);
             return msg3;
         }
 
-        /** Verifies message 4; the keys of the channel follow. */
+        /** Verifies message 4; the keys of the channel follow. The caller then wipes the rest with destroy(). */
         ChannelKeys readAccept(byte[] msg4) throws Failure {
-            byte[] localX = Crypto.edSecretToX(local.secretKey);
-            sharedAb2 = Crypto.dh(localX, responderEphemeral);
-            wipe(localX);
+            localStaticX = Crypto.edSecretToX(local.secretKey);
+            sharedAb2 = Crypto.dh(localStaticX, responderEphemeral);
             if (sharedAb2 == null) {
                 throw new Failure("the server's ephemeral key has low order"); // unreachable: message 2 checked it
             }
             acceptKey = deriveAcceptKey();
-            byte[] signature = Crypto.decryptZeroNonce(acceptKey, msg4);
-            if (signature == null) {
+            acceptSignature = Crypto.decryptZeroNonce(acceptKey, msg4);
+            if (acceptSignature == null) {
                 throw new Failure("it does not decrypt: damaged, or not from the server we dialled");
             }
             byte[] proof = proof4();
-            boolean valid = Crypto.verify(responderKey, proof, signature);
+            boolean valid = Crypto.verify(responderKey, proof, acceptSignature);
             wipe(proof);
             if (!valid) {
                 throw new Failure("the server's signature is invalid");
             }
-            ChannelKeys keys = channelKeys(true);
-            destroy();
-            return keys;
+            return channelKeys(true);
         }
     }
 
@@ -225,17 +234,14 @@ final class SecretHandshake2 {
             }
             initiatorEphemeral = a;
             handshakeId = hash(sharedAb, initiatorEphemeral, responderEphemeral);
-            byte[] key = helloKey();
-            byte[] msg2 = concat(ephemeralPublic, Crypto.auth(key, ephemeralPublic));
-            wipe(key);
-            return msg2;
+            helloKey = hash(networkKey, sharedAb);
+            return concat(ephemeralPublic, Crypto.auth(helloKey, ephemeralPublic));
         }
 
         /** Verifies message 3; returns the initiator's long-term key. Authorize it before {@link #accept()}. */
         byte[] readAuthenticate(byte[] msg3) throws Failure {
-            byte[] localX = Crypto.edSecretToX(local.secretKey);
-            sharedAB = Crypto.dh(localX, initiatorEphemeral);
-            wipe(localX);
+            localStaticX = Crypto.edSecretToX(local.secretKey);
+            sharedAB = Crypto.dh(localStaticX, initiatorEphemeral);
             if (sharedAB == null) {
                 throw new Failure("the client's ephemeral key has low order"); // unreachable: message 1 checked it
             }
@@ -244,14 +250,13 @@ final class SecretHandshake2 {
             if (plain == null) {
                 throw new Failure("it does not decrypt: the client dialled another server key, or it was damaged");
             }
+            authenticatePlain = plain;
             if (plain.length != AUTHENTICATE_PLAIN) {
-                wipe(plain);
                 throw new Failure("its plaintext is " + plain.length + " bytes, not " + AUTHENTICATE_PLAIN);
             }
             byte[] signature = Arrays.copyOfRange(plain, 0, SIGNATURE_BYTES);
             byte[] clientKey = Arrays.copyOfRange(plain, SIGNATURE_BYTES, SIGNATURE_BYTES + KEY_BYTES);
             byte[] clientPayload = Arrays.copyOfRange(plain, SIGNATURE_BYTES + KEY_BYTES, AUTHENTICATE_PLAIN);
-            wipe(plain);
             byte[] proof = proof3();
             boolean valid = Crypto.verify(clientKey, proof, signature);
             wipe(proof);
@@ -266,27 +271,25 @@ final class SecretHandshake2 {
 
         /** Message 4, after the initiator was authorized; {@link #channelKeys} follow. */
         byte[] accept() throws Failure {
-            byte[] clientX = Crypto.edPublicToX(initiatorKey);
-            if (clientX == null) {
+            initiatorStaticX = Crypto.edPublicToX(initiatorKey);
+            if (initiatorStaticX == null) {
                 throw new Failure("the client's long-term key is not a valid Ed25519 key");
             }
-            sharedAb2 = Crypto.dh(ephemeralSecret, clientX);
+            sharedAb2 = Crypto.dh(ephemeralSecret, initiatorStaticX);
             if (sharedAb2 == null) {
                 throw new Failure("the client's long-term key has low order");
             }
             byte[] proof = proof4();
-            byte[] signature = Crypto.sign(local.secretKey, proof);
+            acceptSignature = Crypto.sign(local.secretKey, proof);
             acceptKey = deriveAcceptKey();
-            byte[] msg4 = Crypto.encryptZeroNonce(acceptKey, signature);
+            byte[] msg4 = Crypto.encryptZeroNonce(acceptKey, acceptSignature);
             wipe(proof);
             return msg4;
         }
 
-        /** The channel's keys after {@link #accept()}; wipes the handshake's secrets. */
+        /** The channel's keys after {@link #accept()}; the caller then wipes the rest with destroy(). */
         ChannelKeys keys() {
-            ChannelKeys keys = channelKeys(false);
-            destroy();
-            return keys;
+            return channelKeys(false);
         }
     }
 }

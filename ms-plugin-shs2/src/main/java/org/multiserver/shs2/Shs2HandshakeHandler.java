@@ -170,8 +170,9 @@ final class Shs2HandshakeHandler extends HandshakeHandler<byte[]> {
             case CLIENT_HELLO -> "shs2: the client hung up before its hello (message 1)";
             case SERVER_HELLO -> "shs2: the server hung up instead of sending its hello (message 2): wrong network"
                     + " key, or it does not speak shs2";
-            case CLIENT_AUTHENTICATE -> "shs2: the client hung up instead of authenticating (message 3): wrong"
-                    + " network key, or it does not speak shs2";
+            // Message 1 verified, so the client has our network key: it gave up, or dialled us for another server.
+            case CLIENT_AUTHENTICATE -> "shs2: the client hung up instead of authenticating (message 3): it gave"
+                    + " up, or it does not speak shs2";
             case AUTHORIZING -> "shs2: the client hung up while we were authorizing it (message 3)";
             case SERVER_ACCEPT -> "shs2: the server hung up instead of accepting (message 4): wrong server key, or"
                     + " it did not authorize us";

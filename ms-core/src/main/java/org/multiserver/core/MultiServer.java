@@ -64,9 +64,14 @@ public final class MultiServer implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger handshaking =
             new java.util.concurrent.atomic.AtomicInteger();
+    /** For a MultiServer built without stacks: the plugins it makes dialling stacks from, one per shape. */
+    private final Context dialPlugins;
+    private final Map<String, Optional<Stack>> dialStacks = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private MultiServer(EventLoops loops, List<Stack> stacks, ServerErrorHandler errorHandler, Limits limits) {
+    private MultiServer(EventLoops loops, List<Stack> stacks, ServerErrorHandler errorHandler, Limits limits,
+                        Context dialPlugins) {
         this.loops = loops;
+        this.dialPlugins = dialPlugins;
         this.limits = limits;
         this.stacks = List.copyOf(stacks);
         this.errorHandler = errorHandler;
@@ -79,6 +84,15 @@ public final class MultiServer implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A pure client with the plugins on the class path: it dials any address whose sections those plugins understand
+     * (drop a plugin jar on the class path and its addresses work), with a fresh identity. Same as
+     * {@code builder().build()}; use the builder for options, an identity or another class loader.
+     */
+    public static MultiServer client() {
+        return builder().build();
     }
 
     /** Default for {@link Builder#maxConnections}. */
@@ -113,6 +127,10 @@ public final class MultiServer implements AutoCloseable {
         Objects.requireNonNull(handler, "handler");
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("MultiServer is closed"));
+        }
+        if (dialPlugins != null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("this MultiServer was built without"
+                    + " stacks: it only dials; add listen(spec) to the builder to serve"));
         }
         List<CompletableFuture<org.multiserver.spi.Listener>> binds = new ArrayList<>();
         for (Stack stack : stacks) {
@@ -292,6 +310,15 @@ public final class MultiServer implements AutoCloseable {
     }
 
     /** One connect: walks the alternatives, keeping what was tried. */
+    /** The stacks that may dial {@code alternative}: ours, or for a pure client the one its plugins make. */
+    private List<Stack> candidates(Address alternative) {
+        if (dialPlugins == null) {
+            return stacks;
+        }
+        return dialStacks.computeIfAbsent(String.join("~", alternative.names()),
+                shape -> dialPlugins.stackForDialing(alternative.names())).map(List::of).orElse(List.of());
+    }
+
     private final class Dial {
         final MultiAddress address;
         final CompletableFuture<Connection> result = new CompletableFuture<>();
@@ -331,7 +358,7 @@ public final class MultiServer implements AutoCloseable {
             Stack stack = null;
             Stack.Plan plan = null;
             try {
-                for (Stack candidate : stacks) {
+                for (Stack candidate : candidates(alternative)) {
                     Optional<Stack.Plan> p = candidate.match(alternative);
                     if (p.isPresent()) {
                         stack = candidate;
@@ -345,9 +372,10 @@ public final class MultiServer implements AutoCloseable {
                 return;
             }
             if (plan == null) {
-                attempts.add(new ConnectException.Attempt(alternative.toString(),
-                        "no stack for " + String.join("~", alternative.names()) + " (have " + stackShapes() + ")",
-                        true, null));
+                String reason = dialPlugins == null
+                        ? "no stack for " + String.join("~", alternative.names()) + " (have " + stackShapes() + ")"
+                        : dialPlugins.missingPlugins(alternative.names());
+                attempts.add(new ConnectException.Attempt(alternative.toString(), reason, true, null));
                 next(index + 1);
                 return;
             }
@@ -625,9 +653,6 @@ public final class MultiServer implements AutoCloseable {
          *                                 rejects its section
          */
         public MultiServer build() {
-            if (stackFactories.isEmpty()) {
-                throw new IllegalStateException("a MultiServer needs at least one stack (listen(spec) or stack(...))");
-            }
             PluginRegistry registry = PluginRegistry.load(classLoader, explicit, choices);
             requireKnown(textOptions, registry.optionNames());
             EventLoops loops = EventLoops.create(threads, preferNative);
@@ -637,7 +662,8 @@ public final class MultiServer implements AutoCloseable {
                 for (Function<Context, Stack> factory : stackFactories) {
                     stacks.add(factory.apply(ctx));
                 }
-                return new MultiServer(loops, stacks, errorHandler, new Limits(maxConnections, maxHandshakes));
+                return new MultiServer(loops, stacks, errorHandler, new Limits(maxConnections, maxHandshakes),
+                        stacks.isEmpty() ? ctx : null);
             } catch (RuntimeException e) {
                 loops.group().shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;
@@ -682,6 +708,35 @@ public final class MultiServer implements AutoCloseable {
                 transforms.add(provider.create(base(section, scopes)));
             }
             return new Stack(transport, transforms);
+        }
+
+        /** A client stack of the shape {@code names} from the plugins found, or empty when one is missing. */
+        Optional<Stack> stackForDialing(List<String> names) {
+            Optional<TransportProvider> transport = registry.transport(names.get(0));
+            List<Transform> transforms = new ArrayList<>();
+            for (String name : names.subList(1, names.size())) {
+                Optional<TransformProvider> provider = registry.transform(name);
+                if (provider.isEmpty()) {
+                    return Optional.empty();
+                }
+                transforms.add(provider.get().create(base(null, null)));
+            }
+            return transport.map(t -> new Stack(t.create(base(null, null)), transforms));
+        }
+
+        /** Why {@link #stackForDialing} found nothing, naming the missing plugins. */
+        String missingPlugins(List<String> names) {
+            List<String> missing = new ArrayList<>();
+            if (registry.transport(names.get(0)).isEmpty()) {
+                missing.add(names.get(0));
+            }
+            for (String name : names.subList(1, names.size())) {
+                if (registry.transform(name).isEmpty()) {
+                    missing.add(name);
+                }
+            }
+            return missing.isEmpty() ? "the plugins of " + String.join("~", names) + " do not dial this address"
+                    : "no plugin for " + String.join(", ", missing) + " on the class path";
         }
     }
 }

@@ -70,6 +70,22 @@ class Shs2BesideShsTest {
     }
 
     @Test
+    void aPureClientDialsWhateverThePluginsOnTheClassPathUnderstand() throws Exception {
+        MultiServer server = track(MultiServer.builder().listen("net:127.0.0.1:0~shs2").listen("net:127.0.0.1:0~shs")
+                .build());
+        String address = server.listen(Shs2BesideShsTest::echo).get(10, TimeUnit.SECONDS).stringify(Scope.DEVICE);
+        MultiServer client = track(MultiServer.client()); // no stacks: the plugins found make them per shape
+        for (String alternative : address.split(";")) {
+            Connection c = client.connect(alternative).get(10, TimeUnit.SECONDS);
+            assertThat(c.remoteAddress().toString()).isEqualTo(alternative);
+            assertThat(echoed(c, new byte[] {5, 6, 7})).containsExactly(5, 6, 7);
+        }
+        assertThatThrownBy(() -> client.connect("net:127.0.0.1:1~shs3:abc").get(10, TimeUnit.SECONDS))
+                .hasMessageContaining("no plugin for shs3 on the class path");
+        assertThat(client.listen(Shs2BesideShsTest::echo)).isCompletedExceptionally();
+    }
+
+    @Test
     void theAuthorizerSeesTheClientKeyAndItsPayload_zerosWithoutOne() throws Exception {
         LinkedBlockingQueue<String> seen = new LinkedBlockingQueue<>();
         MultiServer server = track(MultiServer.builder()

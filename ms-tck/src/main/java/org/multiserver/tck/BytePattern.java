@@ -40,6 +40,15 @@ final class BytePattern {
         out.writeBytes(bytes);
     }
 
+    /** The {@code length} bytes starting at {@code position}, as an array. */
+    byte[] bytes(long position, int length) {
+        byte[] out = new byte[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = at(position + i);
+        }
+        return out;
+    }
+
     private long block(long index) {
         // SplitMix64: cheap and well mixed; one call gives eight bytes.
         long z = seed * 0x9E3779B97F4A7C15L + (index + 1) * 0xBF58476D1CE4E5B9L;

@@ -207,6 +207,21 @@ final class Harness {
         if (setup.coalesce) {
             channel.pipeline().addLast(Coalescer.NAME, new Coalescer());
         }
+        Cutter cutter = null;
+        if (setup.cut) {
+            cutter = new Cutter();
+            channel.pipeline().addLast(Cutter.NAME, cutter);
+        }
+        EndSplicer splicer = null;
+        if (setup.splice != null) {
+            splicer = new EndSplicer(setup.splice, side.equals("client"));
+            channel.pipeline().addLast(EndSplicer.NAME, splicer);
+        }
+        Wiretap wiretap = null;
+        if (setup.wiretap != null) {
+            wiretap = new Wiretap(setup.wiretap);
+            channel.pipeline().addLast(Wiretap.NAME, wiretap);
+        }
         Tail tail = new Tail(side, setup.expect, setup.echo);
         channel.pipeline().addLast(Pipelines.TAIL, tail);
         List<String> before = names(channel);
@@ -228,6 +243,9 @@ final class Harness {
         // peer's future completes after it, so a rule that waited for the wrap also sees what the callback did.
         CompletableFuture<Layer> observed = new CompletableFuture<>();
         Peer peer = new Peer(channel, tail, section, before, observed);
+        peer.cutter = cutter;
+        peer.splicer = splicer;
+        peer.wiretap = wiretap;
         layer.whenComplete((done, error) -> {
             if (error != null) {
                 observed.completeExceptionally(error);

@@ -4,7 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.multiserver.spi.ChannelFutures;
 import org.multiserver.spi.EndOfOutput;
 
 /**
@@ -33,6 +37,39 @@ final class PatternWriter {
             channel.eventLoop().execute(job);
         }
         return job.done;
+    }
+
+    /**
+     * Writes bytes {@code from} onwards of {@code pattern} as one buffer per entry of {@code sizes}, each as large as
+     * it says, then flushes: an application that hands over a megabyte in one write. Completes with the byte count
+     * once every write succeeded; fails when one fails.
+     */
+    static CompletableFuture<Long> whole(Channel channel, BytePattern pattern, long from, int... sizes) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        channel.eventLoop().execute(() -> {
+            long position = from;
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (int size : sizes) {
+                ByteBuf buffer = channel.alloc().buffer(size);
+                pattern.writeTo(buffer, position, size);
+                long at = position;
+                position += size;
+                writes.add(ChannelFutures.toCompletable(channel.write(buffer)).exceptionally(e -> {
+                    throw new CompletionException(new IOException("the write of " + size + " bytes at byte " + at
+                            + " failed: " + e, e));
+                }));
+            }
+            channel.flush();
+            long total = position - from;
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+                if (e == null) {
+                    done.complete(total);
+                } else {
+                    done.completeExceptionally(Harness.unwrap(e));
+                }
+            });
+        });
+        return done;
     }
 
     /**

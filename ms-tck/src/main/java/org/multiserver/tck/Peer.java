@@ -18,6 +18,12 @@ final class Peer {
     final CompletableFuture<Layer> layer;
     /** Pipeline names in the callback that saw {@link #layer} complete; set before that future's dependents run. */
     volatile List<String> namesWhenWrapped;
+    /** The kit's {@link Cutter} under the transform, when the setup asked for one. */
+    volatile Cutter cutter;
+    /** The kit's {@link EndSplicer} under the transform, when the setup asked for one. */
+    volatile EndSplicer splicer;
+    /** The kit's {@link Wiretap} under the transform, when the setup asked for one. */
+    volatile Wiretap wiretap;
     /** The bytes {@link Setup#writeOnWrap} wrote; completed with 0 when none. */
     volatile CompletableFuture<Long> wroteOnWrap = CompletableFuture.completedFuture(0L);
 

@@ -10,6 +10,9 @@ final class Setup {
     boolean autoRead = true;
     boolean coalesce;
     boolean fragment;
+    boolean cut;
+    EndSplicer.Plan splice;
+    byte[] wiretap;
     BytePattern writeOnWrap;
     long writeOnWrapBytes;
 
@@ -44,6 +47,27 @@ final class Setup {
     /** Adds {@link Fragmenter} under the transform: every read is cut into pieces of a few bytes. */
     Setup fragment() {
         this.fragment = true;
+        return this;
+    }
+
+    /** Adds {@link Cutter} under the transform: the rule can end the transport behind the transform's back. */
+    Setup cut() {
+        this.cut = true;
+        return this;
+    }
+
+    /**
+     * Adds {@link EndSplicer} under the transform, following {@code plan}: the client's splicer sends, the server's
+     * receives.
+     */
+    Setup splice(EndSplicer.Plan plan) {
+        this.splice = plan;
+        return this;
+    }
+
+    /** Adds {@link Wiretap} under the transform, watching the raw input for {@code needle}. */
+    Setup wiretap(byte[] needle) {
+        this.wiretap = needle.clone();
         return this;
     }
 

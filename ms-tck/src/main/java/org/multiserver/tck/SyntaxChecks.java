@@ -42,7 +42,9 @@ final class SyntaxChecks {
         }
     }
 
-    static void rejects(String name, String sample, String before, Function<Section, Optional<?>> parse) {
+    /** Checks that {@code parse} rejects {@code sample}, placed after {@code before}; returns the error it raised. */
+    static AddressSyntaxException rejects(String name, String sample, String before,
+                                          Function<Section, Optional<?>> parse) {
         String full = before + sample;
         MultiAddress parsed;
         try {
@@ -73,7 +75,7 @@ final class SyntaxChecks {
             assertTrue(e.column() >= first && e.column() <= last, "the syntax error for '" + sample + "' points at"
                     + " column " + e.column() + ", outside the section (columns " + first + " to " + last + " of '"
                     + full + "')");
-            return;
+            return e;
         } catch (RuntimeException e) {
             throw new AssertionError("parse('" + sample + "') threw " + e + " instead of an AddressSyntaxException"
                     + " with a column", e);

@@ -26,6 +26,9 @@ final class Tail extends ChannelInboundHandlerAdapter {
     private final List<Waiter> waiters = new ArrayList<>();
     private final CompletableFuture<Long> inputShutdown = new CompletableFuture<>();
     private final CompletableFuture<Void> inactive = new CompletableFuture<>();
+    private final CompletableFuture<Throwable> raised = new CompletableFuture<>();
+    private AssertionError mismatch;
+    private boolean endedBeforeRaised;
     private volatile Runnable onWritable;
 
     /**
@@ -71,6 +74,21 @@ final class Tail extends ChannelInboundHandlerAdapter {
         return inputShutdown;
     }
 
+    /** Completes with the first error that reached this tail through {@code exceptionCaught}. */
+    CompletableFuture<Throwable> raised() {
+        return raised;
+    }
+
+    /** Whether a {@link ChannelInputShutdownEvent} (a clean end) arrived before the first error. */
+    synchronized boolean endedBeforeRaised() {
+        return endedBeforeRaised;
+    }
+
+    /** The first wrong byte (or non-buffer message) that arrived here, or null: what the peer did not write. */
+    synchronized AssertionError mismatch() {
+        return mismatch;
+    }
+
     /** Completes when the channel becomes inactive. */
     CompletableFuture<Void> inactive() {
         return inactive;
@@ -90,7 +108,7 @@ final class Tail extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf buf)) {
             ReferenceCountUtil.release(msg);
-            fail(new AssertionError(side + " tail received a " + msg.getClass().getName()
+            misdelivered(new AssertionError(side + " tail received a " + msg.getClass().getName()
                     + ": a pipeline must deliver ByteBufs at its tail"));
             return;
         }
@@ -104,7 +122,7 @@ final class Tail extends ChannelInboundHandlerAdapter {
                 int at = mismatch(buf, start);
                 if (at >= 0) {
                     long position = start + at;
-                    fail(new AssertionError(String.format("%s tail: byte %d is 0x%02x but the peer wrote 0x%02x"
+                    misdelivered(new AssertionError(String.format("%s tail: byte %d is 0x%02x but the peer wrote 0x%02x"
                                     + " there (%d bytes arrived intact before it): bytes were lost, repeated or"
                                     + " reordered on the way", side, position, buf.getByte(buf.readerIndex() + at),
                             expected.at(position), position)));
@@ -183,9 +201,24 @@ final class Tail extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        synchronized (this) {
+            if (!raised.isDone()) {
+                endedBeforeRaised = inputShutdown.isDone() && !inputShutdown.isCompletedExceptionally();
+            }
+        }
+        raised.complete(cause);
         AssertionError error = new AssertionError(side + " pipeline raised " + cause, cause);
         fail(error);
         ctx.close(); // as the platform's tail does: an exception that reaches the end ends the connection
+    }
+
+    private void misdelivered(AssertionError error) {
+        synchronized (this) {
+            if (mismatch == null) {
+                mismatch = error;
+            }
+        }
+        fail(error);
     }
 
     private void fail(AssertionError error) {

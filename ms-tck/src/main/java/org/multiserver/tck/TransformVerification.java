@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.multiserver.address.Section;
+import org.multiserver.spi.ChannelFutures;
+import org.multiserver.spi.EndOfOutput;
 import org.multiserver.spi.Layer;
 import org.multiserver.spi.Pipelines;
 import org.multiserver.spi.PluginContext;
@@ -37,9 +41,10 @@ import org.multiserver.testing.NettyLeakDetection;
  * The rules every transform plugin follows, as JUnit 5 tests. Extend this class in your plugin's tests, return your
  * provider from {@link #provider()} and some malformed sections from {@link #malformedSections()}, and say what your
  * transform cannot do with the capability hooks ({@link #authenticates()}, {@link #hasHandshake()},
- * {@link #supportsHalfClose()}). The kit composes a transport (its own {@code local} one unless you pick another
- * with {@link #transport()}) and your transform through the SPI, the way the platform does, and runs every rule in
- * {@code RULES.md}. Test names carry the rule id and level: {@code required_F3_1_bytesRightAfterHandshakeReachNextLayer}.
+ * {@link #supportsHalfClose()}, {@link #detectsTruncation()}). The kit composes a transport (its own {@code local}
+ * one unless you pick another with {@link #transport()}) and your transform through the SPI, the way the platform
+ * does, and runs every rule in {@code RULES.md}. Test names carry the rule id and level:
+ * {@code required_F3_1_bytesRightAfterHandshakeReachNextLayer}.
  *
  * <p>Three instances take part, made by {@link #create}: the {@link Role#SERVER}, the {@link Role#CLIENT} that dials
  * it, and an {@link Role#IMPOSTOR}: another server with a different key, which a client that asked for the real
@@ -54,6 +59,10 @@ public abstract class TransformVerification {
     private static final int CONCURRENT_CONNECTIONS = 16;
     private static final long STALL_LIMIT = 32L * 1024 * 1024;
     private static final int FEW_BYTES = 3;
+    private static final int SMALL = 4096;
+    /** Single writes around Secret Channel's and many framings' u16 limit, and one far beyond it. */
+    private static final int[] LARGE_WRITES = {65535, 65536, 65537, 131072, 1048579};
+    private static final String CLEAN_THEN_ERROR = "a clean end of input, then an error";
 
     /** Which instance {@link #create} makes. */
     public enum Role {
@@ -84,6 +93,16 @@ public abstract class TransformVerification {
     protected abstract List<String> malformedSections();
 
     /**
+     * Sections this transform accepts, such as {@code shs2:<a real key>:<a payload>}: the ones the malformed samples
+     * are built from. Rule F1_5 checks that each parses, and that a malformed sample made by appending to one of them
+     * is rejected past the valid part, so a sample that fails for the wrong reason (a base key that is itself
+     * invalid) is caught. Empty (the default) skips F1_5.
+     */
+    protected List<String> validSections() {
+        return List.of();
+    }
+
+    /**
      * Makes one instance. The default is {@code provider().create(context)}, which suits a transform that draws a
      * fresh key per instance; override to give each role its own configuration (the {@link Role#IMPOSTOR} must
      * have a different key from the {@link Role#SERVER}). Keep the context's event loop group and timeouts.
@@ -107,9 +126,20 @@ public abstract class TransformVerification {
         return true;
     }
 
-    /** Capability: false when the transform cannot pass on a half-close, which skips rule F4_3. */
+    /** Capability: false when the transform cannot pass on a half-close, which skips rules F4_3 and F4_8. */
     protected boolean supportsHalfClose() {
         return true;
+    }
+
+    /**
+     * Capability: true when the transform ends its stream with a marker of its own (shs's goodbye, shs2's
+     * end-of-stream chunk, a gzip trailer) and reports a stream that stops before it as an error, which turns on
+     * rules F4_5 and F4_6. The default is {@link #authenticates()}: a transform that proves who is at the other end
+     * protects where the stream ends too (otherwise an attacker who injects a FIN makes a cut-off reply look
+     * complete), while identity and compression usually cannot tell a cut from an end.
+     */
+    protected boolean detectsTruncation() {
+        return authenticates();
     }
 
     // ---- lifecycle ----
@@ -185,6 +215,42 @@ public abstract class TransformVerification {
         Rules.requires(!malformed.isEmpty(), "malformedSections() is empty");
         for (String text : malformed) {
             SyntaxChecks.rejects(client.name(), text, SyntaxChecks.BEFORE_TRANSFORM, client::parse);
+        }
+    }
+
+    @Test
+    public final void required_F1_5_validSectionsParseAndErrorsPointPastThem() {
+        List<String> valid = validSections();
+        Rules.requires(!valid.isEmpty(), "validSections() is empty");
+        for (String text : valid) {
+            Section section = Section.parse(text);
+            assertEquals(client.name(), section.name(), "validSections() lists '" + text + "', which is not named '"
+                    + client.name() + "'");
+            Transform.Target target;
+            try {
+                target = client.parse(section).orElseThrow(() -> new AssertionError("parse('" + text + "') says"
+                        + " 'not mine' for a section listed in validSections()"));
+            } catch (RuntimeException e) {
+                throw new AssertionError("parse('" + text + "') rejects a section listed in validSections(): " + e
+                        + " (a malformed sample built on it would be rejected for this reason, not its own)", e);
+            }
+            Section canonical = target.section();
+            Section again = target(client, canonical).section();
+            assertEquals(canonical, again, "parse('" + text + "') gives the section '" + canonical + "', which parses"
+                    + " to '" + again + "': a target's section must parse to itself");
+        }
+        for (String sample : malformedSections()) {
+            for (String base : valid) {
+                if (!sample.startsWith(base + ":")) {
+                    continue;
+                }
+                var error = SyntaxChecks.rejects(client.name(), sample, SyntaxChecks.BEFORE_TRANSFORM, client::parse);
+                int validEnd = SyntaxChecks.BEFORE_TRANSFORM.length() + base.length();
+                assertTrue(error.column() > validEnd, "the malformed sample '" + sample + "' extends the valid '"
+                        + base + "', but the error points at column " + error.column() + ", inside the valid part ("
+                        + error.reason() + "): it is rejected for something the valid section has too, so it does"
+                        + " not test what was appended");
+            }
         }
     }
 
@@ -381,6 +447,19 @@ public abstract class TransformVerification {
                 "wrapServer after its peer closed mid-handshake (its own deadline is three kit timeouts away)"));
     }
 
+    @Test
+    public final void required_F3_7_serverSpeaksFirstToSilentClient() {
+        BytePattern down = new BytePattern(131);
+        // Only the server writes, and only once: nothing arrives later that could push held bytes through.
+        Pair pair = pair(Setup.plain().coalesce().writeOnWrap(down, SMALL), Setup.plain().expect(down).coalesce());
+        harness.await(pair.client.layer, "wrapClient");
+        harness.await(pair.server.layer, "wrapServer");
+        harness.await(pair.server.wroteOnWrap, "the server writing right after its wrap completed");
+        harness.awaitBytes(pair.client.tail, SMALL, "the client's tail getting the " + SMALL + " bytes the server"
+                + " wrote in the callback of its completed wrap, with the client writing nothing (those bytes"
+                + " travel with the server's last handshake message: hand them on at once, not with the next read)");
+    }
+
     // ---- F4: bytes ----
 
     @ParameterizedTest(name = "{0} bytes")
@@ -444,6 +523,175 @@ public abstract class TransformVerification {
         // Nothing flows before both wraps completed, so turning reads off now leaves nothing half-read.
         harness.onLoop(pair.server.channel, () -> pair.server.channel.config().setAutoRead(false));
         Backpressure.check(harness, pair.client, pair.server, up, STALL_LIMIT);
+    }
+
+    @ParameterizedTest(name = "cut by {0}")
+    @ValueSource(strings = {"close", "half-close"})
+    public final void required_F4_5_truncatedStreamIsAnError(String how) {
+        Rules.requires(detectsTruncation(), "detectsTruncation() is false");
+        boolean halfClose = how.equals("half-close");
+        if (halfClose) {
+            Rules.requires(transport.supportsHalfClose(), "the transport under the transform cannot half-close");
+        }
+        BytePattern up = new BytePattern(141);
+        Pair pair = pair(Setup.plain().expect(up), Setup.plain().cut());
+        harness.await(pair.client.layer, "wrapClient");
+        harness.await(pair.server.layer, "wrapServer");
+        harness.await(PatternWriter.write(pair.client.channel, pair.client.tail, up, 0, SMALL, false),
+                "the client writing " + SMALL + " bytes");
+        harness.awaitBytes(pair.server.tail, SMALL, "the server receiving the bytes written before the cut");
+        harness.await(pair.client.cutter.cut(halfClose), "the kit " + (halfClose ? "half-closing" : "closing")
+                + " the client's transport under the transform, so the transform's end marker is never sent");
+        Tail tail = pair.server.tail;
+        harness.await(CompletableFuture.anyOf(tail.raised(), tail.peerEnded()), "the server noticing that the"
+                + " client's transport ended (" + how + ") in the middle of the stream");
+        harness.onLoop(pair.server.channel, () -> null); // what the same event loop task still fires, lands first
+        if (!tail.raised().isDone()) {
+            String saw = tail.inputShutdown().isDone() && !tail.inputShutdown().isCompletedExceptionally()
+                    ? "a clean end of input (ChannelInputShutdownEvent)" : "a close without an error, which an"
+                    + " application reads as the end of the stream";
+            throw new AssertionError("the client's stream was cut (" + how + " under the transform, no end marker)"
+                    + " after " + SMALL + " bytes, and the server's next layer saw " + saw + ": a truncated stream"
+                    + " must reach it as an error (exceptionCaught), or a cut-off reply looks complete. If the"
+                    + " transform cannot tell a cut from an end, override detectsTruncation() to return false");
+        }
+        assertFalse(tail.endedBeforeRaised(), "the server's next layer saw a clean end of input"
+                + " (ChannelInputShutdownEvent) before the error: the cut stream was announced as complete first");
+        assertEquals(SMALL, tail.received(), "the server's next layer got more bytes than the client wrote");
+    }
+
+    @Test
+    public final void required_F4_6_endIsTheSameHoweverReadsAreCut() {
+        Rules.requires(detectsTruncation(), "detectsTruncation() is false");
+        byte[] junk = new BytePattern(151).bytes(0, 48);
+        Ending together = endWithJunk(new EndSplicer.Plan(true, junk));
+        Ending apart = endWithJunk(new EndSplicer.Plan(false, junk));
+        assertEquals(together.kind, apart.kind, "bytes behind the client's end marker: when they arrived in the same"
+                + " read as the marker the server's next layer saw " + together + ", in the next read " + apart
+                + ": the end of a stream must not depend on how the transport cut the reads");
+        assertFalse(together.kind.equals(CLEAN_THEN_ERROR), "bytes behind the client's end marker: the server's"
+                + " next layer saw " + together + ". Once a transform announced a clean end it must stay clean (hang"
+                + " up without an error, or ignore the bytes): an application that reads after both sees the error,"
+                + " one that read in between saw the end, so what it gets depends on timing and on how reads were"
+                + " cut");
+    }
+
+    /** What the next layer saw at the end of a stream: {@code kind} in words, and the error, if any. */
+    private record Ending(String kind, Throwable error) {
+        @Override
+        public String toString() {
+            return error == null ? kind : kind + " (" + error + ")";
+        }
+    }
+
+    /**
+     * One connection whose client ends, with {@code junk} spliced in right behind its transform's end marker,
+     * delivered to the server as {@code plan} says. Returns what the server's next layer saw.
+     */
+    private Ending endWithJunk(EndSplicer.Plan plan) {
+        String how = plan.oneRead ? "in the marker's read" : "in a read of their own";
+        BytePattern up = new BytePattern(152);
+        Pair pair = pair(Setup.plain().expect(up).splice(plan), Setup.plain().splice(plan));
+        harness.await(pair.client.layer, "wrapClient");
+        harness.await(pair.server.layer, "wrapServer");
+        harness.await(PatternWriter.write(pair.client.channel, pair.client.tail, up, 0, SMALL, false),
+                "the client writing " + SMALL + " bytes");
+        harness.awaitBytes(pair.server.tail, SMALL, "the server receiving the bytes written before the end");
+        harness.await(pair.client.splicer.arm(), "arming the kit's splicer under the client's transform");
+        CompletableFuture<Long> ending = PatternWriter.write(pair.client.channel, pair.client.tail, up, SMALL, 0,
+                true);
+        Tail tail = pair.server.tail;
+        harness.await(tail.peerEnded(), "the server seeing the client's end, with " + plan.junk.length + " bytes"
+                + " behind the end marker " + how);
+        harness.await(ending.handle((v, e) -> null), "the client's EndOfOutput settling");
+        // End the other direction too (ignored if the server already hung up), so both channels can close.
+        harness.onLoop(pair.server.channel, () -> pair.server.channel.writeAndFlush(EndOfOutput.INSTANCE));
+        harness.awaitClosed(pair.server.channel, "the server's channel after both ends (junk " + how + ")");
+        harness.awaitClosed(pair.client.channel, "the client's channel after both ends (junk " + how + ")");
+        harness.onLoop(pair.server.channel, () -> null);
+        AssertionError wrong = tail.mismatch();
+        if (wrong != null) {
+            throw new AssertionError("bytes the client wrote behind its end marker (" + how + ") reached the"
+                    + " server's next layer as data: " + wrong.getMessage(), wrong);
+        }
+        assertEquals(SMALL, tail.received(), "the server's next layer got bytes from behind the end marker (" + how
+                + ")");
+        boolean clean = tail.inputShutdown().isDone() && !tail.inputShutdown().isCompletedExceptionally();
+        if (tail.raised().isDone()) {
+            return new Ending(tail.endedBeforeRaised() ? CLEAN_THEN_ERROR : "an error", tail.raised().join());
+        }
+        return new Ending(clean ? "a clean end of input" : "a close without end of input or error", null);
+    }
+
+    @Test
+    public final void required_F4_7_largeWritesArriveIntact() {
+        BytePattern up = new BytePattern(161);
+        BytePattern down = new BytePattern(162);
+        Pair pair = pair(Setup.plain().expect(up), Setup.plain().expect(down));
+        harness.await(pair.client.layer, "wrapClient");
+        harness.await(pair.server.layer, "wrapServer");
+        long total = 0;
+        for (int size : LARGE_WRITES) {
+            total += size;
+        }
+        String sizes = Arrays.toString(LARGE_WRITES);
+        CompletableFuture<Long> sending = PatternWriter.whole(pair.client.channel, up, 0, LARGE_WRITES);
+        CompletableFuture<Long> answering = PatternWriter.whole(pair.server.channel, down, 0, LARGE_WRITES);
+        harness.awaitBytes(pair.server.tail, total, "the server receiving single writes of " + sizes + " bytes");
+        harness.awaitBytes(pair.client.tail, total, "the client receiving single writes of " + sizes + " bytes");
+        harness.await(sending, "the client's single writes of " + sizes + " bytes completing");
+        harness.await(answering, "the server's single writes of " + sizes + " bytes completing");
+        assertEquals(total, pair.server.tail.received(), "the server received more bytes than the client wrote");
+        assertEquals(total, pair.client.tail.received(), "the client received more bytes than the server wrote");
+    }
+
+    @Test
+    public final void required_F4_8_writeAfterEndOfOutputFails() {
+        Rules.requires(supportsHalfClose(), "supportsHalfClose() is false");
+        Rules.requires(transport.supportsHalfClose(), "the transport under the transform cannot half-close");
+        BytePattern up = new BytePattern(171);
+        // The late write carries pattern bytes from far beyond anything written before: if they reach the server's
+        // tail they are wrong bytes there, and the wiretap under the server's transform looks for their start in
+        // the clear. Pattern positions never repeat, so they cannot turn up by chance in what was legitimately sent.
+        long lateAt = 1L << 40;
+        byte[] needle = up.bytes(lateAt, 64);
+        Pair pair = pair(Setup.plain().expect(up).wiretap(needle), Setup.plain());
+        harness.await(pair.client.layer, "wrapClient");
+        harness.await(pair.server.layer, "wrapServer");
+        // A backlog, so the end and the write behind it wait in the transport's buffer, as on a busy socket.
+        harness.onLoop(pair.server.channel, () -> pair.server.channel.config().setAutoRead(false));
+        long written = harness.await(PatternWriter.untilUnwritable(pair.client.channel, up, STALL_LIMIT),
+                "the client's channel turning unwritable while the server reads nothing");
+        CompletableFuture<Void> late = harness.onLoop(pair.client.channel, () -> {
+            pair.client.channel.write(EndOfOutput.INSTANCE);
+            ByteBuf more = pair.client.channel.alloc().buffer(SMALL);
+            up.writeTo(more, lateAt, SMALL);
+            return ChannelFutures.toCompletable(pair.client.channel.writeAndFlush(more));
+        });
+        harness.onLoop(pair.server.channel, () -> {
+            pair.server.channel.config().setAutoRead(true);
+            pair.server.channel.read();
+            return null;
+        });
+        // Not awaitBytes: it would stop at the first wrong byte with a message about order, not about the end.
+        harness.await(pair.server.tail.peerEnded(), "the server seeing the client's end, after the " + written
+                + " bytes written before it");
+        Object outcome = harness.await(late.handle((v, e) -> e == null ? "succeeded" : e),
+                "the write issued right behind EndOfOutput settling");
+        harness.onLoop(pair.server.channel, () -> null);
+        Long clear = pair.server.wiretap.seen().getNow(null);
+        assertTrue(clear == null, () -> "the bytes of a write issued after EndOfOutput crossed the wire in the"
+                + " clear (the server's transport delivered them at byte " + clear + "): a transform must refuse"
+                + " writes after its end itself, not pass them on unprotected to a transport that may still be"
+                + " flushing what came before");
+        AssertionError arrived = pair.server.tail.mismatch();
+        assertTrue(arrived == null, () -> "bytes written after EndOfOutput reached the server's next layer as data:"
+                + " " + arrived.getMessage());
+        assertTrue(outcome instanceof Throwable, "a write issued right after EndOfOutput succeeded: writes after"
+                + " the end of output must fail, as on a shut-down socket (a transform with an end marker refuses"
+                + " them itself: the transport may still be flushing what came before when they arrive)");
+        assertEquals(written, pair.server.tail.received(), "the server's next layer got " + pair.server.tail.received()
+                + " bytes, but the client wrote " + written + " before EndOfOutput");
     }
 
     // ---- helpers ----

@@ -70,6 +70,28 @@ final class BrokenTransforms {
         });
     }
 
+    /**
+     * Passes {@code EndOfOutput} on one event loop task late, as a transform that finishes its output asynchronously
+     * would: a write issued right behind the end overtakes it and reaches the peer as data.
+     */
+    static TransformProvider endsLate() {
+        return provider(inner -> new Forwarding(inner) {
+            @Override
+            void prepare(Channel channel) {
+                Pipelines.addLast(channel.pipeline(), "identity-late-end", new ChannelOutboundHandlerAdapter() {
+                    @Override
+                    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                        if (msg == EndOfOutput.INSTANCE) {
+                            ctx.executor().execute(() -> ctx.writeAndFlush(msg, promise));
+                        } else {
+                            ctx.write(msg, promise);
+                        }
+                    }
+                });
+            }
+        });
+    }
+
     private static TransformProvider provider(UnaryOperator<Transform> fault) {
         return new TransformProvider() {
             @Override

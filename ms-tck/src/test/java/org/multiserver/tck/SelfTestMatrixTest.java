@@ -37,7 +37,8 @@ class SelfTestMatrixTest {
                 row(LocalWithoutHalfClose.class, Set.of(), Set.of("required_T4_1_endOfOutputHalfCloses")),
                 row(IdentityReference.class, Set.of(), Set.of("required_F2_4_impostorFailsOnBothSides",
                         "required_F3_2_silentClientIsDropped", "required_F3_3_stalledClientIsDropped",
-                        "required_F3_4_silentServerFailsClient", "optional_F3_6_peerCloseDuringHandshakeFailsPromptly")),
+                        "required_F3_4_silentServerFailsClient", "optional_F3_6_peerCloseDuringHandshakeFailsPromptly",
+                        "required_F4_5_truncatedStreamIsAnError", "required_F4_6_endIsTheSameHoweverReadsAreCut")),
                 row(ToyReference.class, Set.of(), Set.of()),
 
                 row(LeakyClose.class, Set.of("required_T2_5_closeOfServerClosesConnections"), null),
@@ -49,15 +50,26 @@ class SelfTestMatrixTest {
                 row(VagueErrors.class, Set.of(), Set.of("optional_T2_8_connectErrorNamesAddress",
                         "required_T4_2_endOfOutputClosesWithoutHalfClose")),
 
-                row(DropsLeftovers.class, Set.of("required_F3_1_bytesRightAfterHandshakeReachNextLayer"), Set.of()),
+                // Lost leftovers are lost for a silent client too: F3_7 is F3_1 without later bytes to mask a delay.
+                row(DropsLeftovers.class, Set.of("required_F3_1_bytesRightAfterHandshakeReachNextLayer",
+                        "required_F3_7_serverSpeaksFirstToSilentClient"), Set.of()),
                 row(MisnamedHandlers.class, Set.of("required_F2_5_pipelineHoldsOnlyOwnHandlers"), Set.of()),
                 row(NoDeadline.class, Set.of("required_F3_2_silentClientIsDropped",
                         "required_F3_3_stalledClientIsDropped", "required_F3_4_silentServerFailsClient"), Set.of()),
                 row(AcceptsImpostor.class, Set.of("required_F2_4_impostorFailsOnBothSides"), Set.of()),
                 row(IgnoresClose.class, Set.of(), Set.of("optional_F3_6_peerCloseDuringHandshakeFailsPromptly")),
                 row(AssumesWholeReads.class, Set.of("required_F3_5_survivesFragmentedReads"), Set.of()),
+                row(HoldsLeftovers.class, Set.of("required_F3_7_serverSpeaksFirstToSilentClient"), Set.of()),
+                row(IgnoresTruncation.class, Set.of("required_F4_5_truncatedStreamIsAnError"), Set.of()),
+                row(EndDependsOnReads.class, Set.of("required_F4_6_endIsTheSameHoweverReadsAreCut"), Set.of()),
+                row(RaisesAfterEnd.class, Set.of("required_F4_6_endIsTheSameHoweverReadsAreCut"), Set.of()),
+                row(NoSplit.class, Set.of("required_F4_7_largeWritesArriveIntact"), Set.of()),
+                row(RejectsAtName.class, Set.of("required_F1_5_validSectionsParseAndErrorsPointPastThem"), Set.of()),
                 row(SloppyPrintTransform.class, Set.of("required_F1_2_printedSectionRoundTrips"), null),
-                row(SwallowsEndOfOutput.class, Set.of("required_F4_3_endOfOutputHalfCloses"), null));
+                // No end ever arrives, so F4_8 cannot see where it falls either.
+                row(SwallowsEndOfOutput.class, Set.of("required_F4_3_endOfOutputHalfCloses",
+                        "required_F4_8_writeAfterEndOfOutputFails"), null),
+                row(EndsLate.class, Set.of("required_F4_8_writeAfterEndOfOutputFails"), null));
     }
 
     /**
@@ -182,7 +194,12 @@ class SelfTestMatrixTest {
     abstract static class ToyRun extends TransformVerification {
         @Override
         protected List<String> malformedSections() {
-            return List.of("toy", "toy:0123");
+            return List.of("toy", "toy:0123", "toy:0123456789abcdef:extra");
+        }
+
+        @Override
+        protected List<String> validSections() {
+            return List.of("toy:0123456789abcdef");
         }
     }
 
@@ -235,10 +252,57 @@ class SelfTestMatrixTest {
         }
     }
 
+    static class HoldsLeftovers extends ToyRun {
+        @Override
+        protected TransformProvider provider() {
+            return new ToyTransformProvider(Flaw.HOLDS_LEFTOVERS);
+        }
+    }
+
+    static class IgnoresTruncation extends ToyRun {
+        @Override
+        protected TransformProvider provider() {
+            return new ToyTransformProvider(Flaw.IGNORES_TRUNCATION);
+        }
+    }
+
+    static class EndDependsOnReads extends ToyRun {
+        @Override
+        protected TransformProvider provider() {
+            return new ToyTransformProvider(Flaw.END_DEPENDS_ON_READS);
+        }
+    }
+
+    static class RaisesAfterEnd extends ToyRun {
+        @Override
+        protected TransformProvider provider() {
+            return new ToyTransformProvider(Flaw.RAISES_AFTER_END);
+        }
+    }
+
+    static class NoSplit extends ToyRun {
+        @Override
+        protected TransformProvider provider() {
+            return new ToyTransformProvider(Flaw.NO_SPLIT);
+        }
+    }
+
+    static class RejectsAtName extends ToyRun {
+        @Override
+        protected TransformProvider provider() {
+            return new ToyTransformProvider(Flaw.REJECTS_AT_NAME);
+        }
+    }
+
     abstract static class IdentityRun extends TransformVerification {
         @Override
         protected List<String> malformedSections() {
             return List.of("identity:a:b");
+        }
+
+        @Override
+        protected List<String> validSections() {
+            return List.of("identity");
         }
 
         @Override
@@ -270,6 +334,13 @@ class SelfTestMatrixTest {
         @Override
         protected TransformProvider provider() {
             return BrokenTransforms.swallowsEndOfOutput();
+        }
+    }
+
+    static class EndsLate extends IdentityRun {
+        @Override
+        protected TransformProvider provider() {
+            return BrokenTransforms.endsLate();
         }
     }
 }

@@ -17,4 +17,9 @@ class ToyTransformVerificationTest extends TransformVerification {
     protected List<String> malformedSections() {
         return List.of("toy", "toy:ABCDEF0123456789", "toy:0123", "toy:0123456789abcdef:extra");
     }
+
+    @Override
+    protected List<String> validSections() {
+        return List.of("toy:0123456789abcdef");
+    }
 }

@@ -17,6 +17,11 @@ class IdentityTransformVerificationTest extends TransformVerification {
     }
 
     @Override
+    protected List<String> validSections() {
+        return List.of("identity");
+    }
+
+    @Override
     protected boolean authenticates() {
         return false;
     }

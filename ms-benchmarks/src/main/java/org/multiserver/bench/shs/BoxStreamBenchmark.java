@@ -5,6 +5,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import org.multiserver.bench.CpuClock;
+import org.multiserver.bench.ThreadCpu;
+import org.multiserver.bench.TransformPair;
+import org.multiserver.shs.ShsTransformProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -33,14 +37,14 @@ public class BoxStreamBenchmark {
     /** A handshaken pair of channels and one 4096-byte body. */
     @State(Scope.Thread)
     public static class Codec {
-        ShsPair pair;
+        TransformPair pair;
         EmbeddedChannel client;
         EmbeddedChannel server;
         ByteBuf body;
 
         @Setup(Level.Trial)
         public void setUp() {
-            pair = new ShsPair();
+            pair = new TransformPair(new ShsTransformProvider());
             EmbeddedChannel[] channels = pair.connect();
             client = channels[0];
             server = channels[1];
@@ -105,12 +109,12 @@ public class BoxStreamBenchmark {
                 return;
             }
             consumed = false;
-            long before = CpuClock.now();
+            long before = ThreadCpu.nanos();
             for (int i = 0; i < BATCH; i++) {
                 codec.client.writeOutbound(codec.body.retainedDuplicate());
                 frames[i] = codec.client.readOutbound();
             }
-            encodingCpu += CpuClock.now() - before;
+            encodingCpu += ThreadCpu.nanos() - before;
         }
 
         @TearDown(Level.Trial)

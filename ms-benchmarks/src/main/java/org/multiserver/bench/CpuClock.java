@@ -1,7 +1,5 @@
-package org.multiserver.bench.shs;
+package org.multiserver.bench;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
@@ -19,8 +17,6 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Thread)
 @AuxCounters(AuxCounters.Type.EVENTS)
 public class CpuClock {
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
     /** CPU nanoseconds the benchmark thread spent in this iteration's operations. */
     public long cpuNanos;
     /** Operations in this iteration (a batch benchmark counts each item). */
@@ -33,23 +29,19 @@ public class CpuClock {
         cpuNanos = 0;
         excluded = 0;
         operations = 0;
-        start = THREADS.getCurrentThreadCpuTime();
+        start = ThreadCpu.nanos();
     }
 
     @TearDown(Level.Iteration)
     public void end() {
-        cpuNanos = THREADS.getCurrentThreadCpuTime() - start - excluded;
+        cpuNanos = ThreadCpu.nanos() - start - excluded;
     }
 
-    void count(int n) {
+    public void count(int n) {
         operations += n;
     }
 
-    static long now() {
-        return THREADS.getCurrentThreadCpuTime();
-    }
-
-    void exclude(long nanos) {
+    public void exclude(long nanos) {
         excluded += nanos;
     }
 }

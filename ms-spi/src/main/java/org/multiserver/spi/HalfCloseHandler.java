@@ -7,6 +7,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * Turns {@link EndOfOutput} into a real half-close at the transport: first in a stream transport's pipeline.
@@ -22,12 +25,26 @@ public final class HalfCloseHandler extends ChannelDuplexHandler {
     private HalfCloseHandler() {
     }
 
+    /** Set once {@link EndOfOutput} passed: a shared handler keeps its per-channel state on the channel. */
+    private static final AttributeKey<Boolean> ENDED = AttributeKey.valueOf(HalfCloseHandler.class, "ended");
+
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (ctx.channel().hasAttr(ENDED)) {
+            // Behind a backed-up socket a later write would still go out before the shutdown: refuse it here.
+            ReferenceCountUtil.release(msg);
+            if (msg != EndOfOutput.INSTANCE) {
+                promise.setFailure(new ClosedChannelException());
+            } else {
+                promise.setSuccess(); // ending twice is harmless
+            }
+            return;
+        }
         if (msg != EndOfOutput.INSTANCE) {
             ctx.write(msg, promise);
             return;
         }
+        ctx.channel().attr(ENDED).set(Boolean.TRUE);
         // Netty's shutdownOutput drops writes still queued, so wait until everything before has been written.
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
             if (ctx.channel() instanceof DuplexChannel duplex && written.isSuccess()) {

@@ -51,6 +51,15 @@ record HostPort(String host, int port) {
         return new HostPort(host, port);
     }
 
+    /**
+     * Which ports the context takes, said the same way everywhere: a port to dial is 1 to 65535; one to listen on is
+     * 0 to 65535, where 0 asks the system for any free port.
+     */
+    static String portRange(boolean listening) {
+        return listening ? "(a port to listen on is a whole number from 0 to 65535, 0 for any free port)"
+                : "(a port to dial is a whole number from 1 to 65535)";
+    }
+
     private static int port(Section section, int index, boolean forListening) {
         String text = section.data().get(index);
         int port = -1;
@@ -58,11 +67,11 @@ record HostPort(String host, int port) {
             port = Integer.parseInt(text);
         }
         if (port < 0 || port > 65535) {
-            throw section.syntaxError(index, "'" + text + "' is not a port (a whole number from "
-                    + (forListening ? 0 : 1) + " to 65535)");
+            throw section.syntaxError(index, "'" + text + "' is not a port " + portRange(forListening));
         }
         if (port == 0 && !forListening) {
-            throw section.syntaxError(index, "port 0 cannot be dialled");
+            throw section.syntaxError(index, "port 0 cannot be dialled " + portRange(false)
+                    + "; 0 asks for any free port only when listening");
         }
         return port;
     }

@@ -234,6 +234,15 @@ record WsAddress(boolean secure, String host, int port, String path) {
         }
     }
 
+    /**
+     * Which ports the context takes, said the same way everywhere: a port to dial is 1 to 65535; one to listen on is
+     * 0 to 65535, where 0 asks the system for any free port.
+     */
+    static String portRange(boolean listening) {
+        return listening ? "(a port to listen on is a whole number from 0 to 65535, 0 for any free port)"
+                : "(a port to dial is a whole number from 1 to 65535)";
+    }
+
     private static int port(Section section, int item, String text, boolean listening) {
         // The port item may carry the path ("8989/path"): name only the port in the message.
         int port = -1;
@@ -241,11 +250,11 @@ record WsAddress(boolean secure, String host, int port, String path) {
             port = Integer.parseInt(text);
         }
         if (port < 0 || port > 65535) {
-            throw section.syntaxError(item, "'" + text + "' is not a port (a whole number from "
-                    + (listening ? 0 : 1) + " to 65535)");
+            throw section.syntaxError(item, "'" + text + "' is not a port " + portRange(listening));
         }
         if (port == 0 && !listening) {
-            throw section.syntaxError(item, "port 0 cannot be dialled");
+            throw section.syntaxError(item, "port 0 cannot be dialled " + portRange(false)
+                    + "; 0 asks for any free port only when listening");
         }
         return port;
     }

@@ -1,5 +1,6 @@
 package org.multiserver.ws;
 
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -131,10 +133,44 @@ final class WsClientHandshake extends SimpleChannelInboundHandler<FullHttpRespon
         while (tls != null && !(tls instanceof SSLException)) {
             tls = tls.getCause();
         }
+        if (tls instanceof NotSslRecordException) {
+            return new IOException(address + ": TLS handshake failed: " + notTls(tls.getMessage()), cause);
+        }
         if (tls != null) {
             return new IOException(address + ": TLS handshake failed: " + Tls.rootMessage(tls), cause);
         }
         return new IOException(address + ": WebSocket handshake failed: " + Tls.rootMessage(cause), cause);
+    }
+
+    /**
+     * Netty's "not an SSL/TLS record: " and the whole reply in hex, as one readable line: a plain HTTP answer (a wss
+     * client at a ws port) is quoted by its status line, anything else shown by its first bytes.
+     */
+    static String notTls(String nettyMessage) {
+        String prefix = "not an SSL/TLS record: ";
+        String hex = nettyMessage != null && nettyMessage.startsWith(prefix)
+                ? nettyMessage.substring(prefix.length()).strip() : "";
+        byte[] bytes;
+        try {
+            bytes = hex.isEmpty() || hex.length() % 2 != 0 ? new byte[0] : ByteBufUtil.decodeHexDump(hex);
+        } catch (IllegalArgumentException e) {
+            bytes = new byte[0];
+        }
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        if (text.startsWith("HTTP/")) {
+            int end = text.indexOf('\r');
+            String status = (end < 0 ? text : text.substring(0, end)).strip();
+            if (status.length() > QUOTED_BODY) {
+                status = status.substring(0, QUOTED_BODY) + "...";
+            }
+            return "the server answered in plain HTTP ('" + status + "'), not TLS: it serves ws, not wss";
+        }
+        if (bytes.length == 0) {
+            return "the server's answer is not TLS";
+        }
+        int shown = Math.min(bytes.length, 16);
+        return "the server's answer is not TLS (it starts with " + ByteBufUtil.hexDump(bytes, 0, shown)
+                + (bytes.length > shown ? "..." : "") + ", " + bytes.length + " bytes)";
     }
 
     private void fail(Channel channel, IOException error) {

@@ -21,9 +21,22 @@ public final class NoauthTransformProvider implements TransformProvider {
         return NoauthTransform.NAME;
     }
 
+    /**
+     * A client's noauth, disabled, fails when an address asks for it; a server's cannot run at all, so a listen spec
+     * with a disabled noauth fails here, at start, rather than printing no address and refusing every peer.
+     */
     @Override
     public Transform create(PluginContext context) {
-        return new NoauthTransform(context.option(ENABLED));
+        boolean enabled = context.option(ENABLED);
+        context.listenSpec().ifPresent(spec -> {
+            if (!enabled) {
+                throw spec.syntaxError(-1, NoauthTransform.DISABLED);
+            }
+            if (!spec.data().isEmpty()) {
+                throw spec.syntaxError(0, "noauth takes no items");
+            }
+        });
+        return new NoauthTransform(enabled);
     }
 
     @Override

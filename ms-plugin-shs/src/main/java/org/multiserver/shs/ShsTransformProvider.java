@@ -43,6 +43,13 @@ public final class ShsTransformProvider implements TransformProvider {
 
     @Override
     public Transform create(PluginContext context) {
+        context.listenSpec().filter(spec -> !spec.data().isEmpty()).ifPresent(spec -> {
+            // A client's shs:<key> names the server it expects; a server has its own key pair, whose public half it
+            // prints. A key in a listen spec could only be ignored, which would hide a mistake.
+            throw spec.syntaxError(0, "a listen spec's shs takes no data: the server's key pair is its identity"
+                    + " (or the option " + SEED.name() + " or " + KEY_FILE.name() + "), and the address it prints"
+                    + " carries the public key; write just 'shs'");
+        });
         byte[] appKey = decode32(context.option(APP_KEY), "an app key");
         return new ShsTransform(keys(context), appKey, context.option(AUTHORIZE), context.handshakeTimeout());
     }

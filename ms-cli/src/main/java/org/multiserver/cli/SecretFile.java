@@ -1,12 +1,19 @@
 package org.multiserver.cli;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.multiserver.shs.ShsKeyPair;
@@ -21,14 +28,38 @@ final class SecretFile {
     private SecretFile() {
     }
 
+    /** {@code ~/.multiserver/secret}, where {@code ~} is {@link #home()}. */
     static Path defaultPath() {
-        return Path.of(System.getProperty("user.home"), ".multiserver", "secret");
+        return home().resolve(".multiserver").resolve("secret");
     }
+
+    /**
+     * The home directory as a command-line tool means it: {@code $HOME} when set (as a shell's {@code ~} does), else
+     * the JVM's {@code user.home}, which on Unix is the account's passwd entry whatever {@code $HOME} says.
+     */
+    static Path home() {
+        String env = System.getenv("HOME");
+        return Path.of(env != null && !env.isBlank() ? env : System.getProperty("user.home"));
+    }
+
+    /** Whether {@link #loadOrCreate} created the file, for the log. */
+    enum Outcome { READ, CREATED }
 
     /** Reads the key pair in {@code file}, creating the file with a new key pair when it does not exist. */
     static ShsKeyPair loadOrCreate(Path file) throws IOException {
+        return loadOrCreate(file, outcome -> { });
+    }
+
+    /** {@link #loadOrCreate(Path)}, telling {@code told} whether the file was read or created. */
+    static ShsKeyPair loadOrCreate(Path file, java.util.function.Consumer<Outcome> told) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + " is a directory, not a secret file (--keys names the file itself, such as "
+                    + file.resolve("secret") + ")");
+        }
         if (Files.exists(file)) {
-            return load(file);
+            ShsKeyPair keys = load(file);
+            told.accept(Outcome.READ);
+            return keys;
         }
         byte[] seed = new byte[32];
         new java.security.SecureRandom().nextBytes(seed);
@@ -40,12 +71,19 @@ final class SecretFile {
         write(file, keys.publicKeyBase64(), Base64.getEncoder().encodeToString(secret));
         java.util.Arrays.fill(seed, (byte) 0);
         java.util.Arrays.fill(secret, (byte) 0);
+        told.accept(Outcome.CREATED);
         return keys;
     }
 
     static ShsKeyPair load(Path file) throws IOException {
         StringBuilder json = new StringBuilder();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw named(file, "cannot read", e);
+        }
+        for (String line : lines) {
             if (!line.stripLeading().startsWith("#")) {
                 json.append(line).append('\n');
             }
@@ -61,11 +99,25 @@ final class SecretFile {
         }
     }
 
+    /**
+     * Writes the file owner-only from its first byte: the folder is made {@code rwx------} and the file
+     * {@code rw-------} as they are created (the permissions are given to the system calls that create them), never
+     * created with the defaults and restricted after, which would leave a moment where others could open them.
+     */
     private static void write(Path file, String pub, String priv) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
         if (dir != null && !Files.exists(dir)) {
-            Files.createDirectories(dir);
-            trySetPermissions(dir, "rwx------");
+            try {
+                if (posix) {
+                    Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rwx------")));
+                } else {
+                    Files.createDirectories(dir);
+                }
+            } catch (IOException e) {
+                throw named(dir, "cannot create the folder", e);
+            }
         }
         String text = "# this is your SECRET name.\n"
                 + "# this name gives you magical powers.\n"
@@ -81,16 +133,27 @@ final class SecretFile {
                 + "  \"private\": \"" + priv + ".ed25519\",\n"
                 + "  \"id\": \"@" + pub + ".ed25519\"\n"
                 + "}\n";
-        Files.writeString(file, "", StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        trySetPermissions(file, "rw-------");
-        Files.writeString(file, text, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        Set<OpenOption> open = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileAttribute<?>[] ownerOnly = posix
+                ? new FileAttribute<?>[]{PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                        "rw-------"))}
+                : new FileAttribute<?>[0];
+        try (SeekableByteChannel out = Files.newByteChannel(file, open, ownerOnly)) {
+            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                out.write(bytes);
+            }
+        } catch (IOException e) {
+            throw named(file, "cannot create", e);
+        }
     }
 
-    private static void trySetPermissions(Path path, String perms) throws IOException {
-        try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(perms));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system; the platform's defaults apply
+    /** The JDK's file errors often say only {@code Is a directory} or the like: say which file, and what we did. */
+    private static IOException named(Path path, String doing, IOException e) {
+        String message = e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException fs) {
+            message = fs.getReason() != null ? fs.getReason() : e.getClass().getSimpleName();
         }
+        return new IOException(doing + " " + path + ": " + message, e);
     }
 }

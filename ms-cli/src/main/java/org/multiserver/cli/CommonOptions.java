@@ -1,14 +1,9 @@
 package org.multiserver.cli;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.MalformedURLException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,12 +13,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.multiserver.core.MultiServer;
-import org.multiserver.onion.OnionOptions;
 import org.multiserver.shs.ShsKeyPair;
 import org.multiserver.shs.ShsTransformProvider;
 import org.multiserver.spi.PluginProvider;
 import org.multiserver.spi.TransformProvider;
 import org.multiserver.spi.TransportProvider;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** What serve, connect and bench share: our identity, the app key, and where plugins come from. */
@@ -36,13 +31,9 @@ final class CommonOptions {
     static final String SHS2_NETWORK_KEY = "shs2.network-key";
     static final String SHS2_AUTHORIZE = "shs2.authorize";
 
-    static final String PLUGIN_PATH_ENV = "MULTISERVER_PLUGIN_PATH";
-    /** tor's control port ({@code onion.control}) and SOCKS port(s) ({@code onion.socks}), for onion stacks. */
-    static final String TOR_CONTROL_ENV = "MULTISERVER_TOR_CONTROL";
-    static final String TOR_SOCKS_ENV = "MULTISERVER_TOR_SOCKS";
-
     @Option(names = "--keys", paramLabel = "FILE",
-            description = "Our identity (an SSB-style secret file); created when missing. Default: ~/.multiserver/secret")
+            description = "Our identity (an SSB-style secret file); created owner-only when missing."
+                    + " Default: ~/.multiserver/secret, ~ being $HOME.")
     Path keys;
 
     @Option(names = "--app-key", paramLabel = "B64",
@@ -50,24 +41,25 @@ final class CommonOptions {
                     + " Default: the SSB main network key.")
     String appKey;
 
-    @Option(names = "--plugin-path", paramLabel = "DIR",
-            description = "A folder of plugin jars to load (also the environment variable " + PLUGIN_PATH_ENV + ").")
-    Path pluginPath;
-
     @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "How long a handshake may take. Default: ${DEFAULT-VALUE}.")
+            description = "How long a handshake may take, in whole seconds (at least 1). Default: ${DEFAULT-VALUE}.")
     int handshakeTimeoutSeconds;
 
-    @Option(names = "--option", paramLabel = "NAME=VALUE",
-            description = "A plugin option as text (repeatable), such as onion.control=127.0.0.1:9051 or"
-                    + " onion.socks=127.0.0.1:9050. tor's ports may also come from the environment: "
-                    + TOR_CONTROL_ENV + " (onion.control) and " + TOR_SOCKS_ENV + " (onion.socks); --option wins.")
-    Map<String, String> options = new LinkedHashMap<>();
+    @Mixin
+    PluginOptions plugin;
+
+    /** The key file {@link #builder()} used, and whether it read or created it; null before. */
+    Path keyFile;
+    SecretFile.Outcome keyFileOutcome;
 
     /** A builder with our keys, app key and plugin class loader set; stacks are added by the command. */
     MultiServer.Builder builder() throws IOException {
-        Path keyFile = keys != null ? keys : SecretFile.defaultPath();
-        ShsKeyPair ours = SecretFile.loadOrCreate(keyFile);
+        if (handshakeTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--handshake-timeout must be positive, got " + handshakeTimeoutSeconds
+                    + " s");
+        }
+        keyFile = keys != null ? keys : SecretFile.defaultPath();
+        ShsKeyPair ours = SecretFile.loadOrCreate(keyFile, outcome -> keyFileOutcome = outcome);
         MultiServer.Builder builder = MultiServer.builder()
                 .classLoader(pluginLoader())
                 .identity(ours.identity())
@@ -80,50 +72,32 @@ final class CommonOptions {
                 builder.option(SHS2_NETWORK_KEY, appKey);
             }
         }
-        // The environment first, so that an explicit --option wins; plugins parse the text and name the option
-        // in their errors.
-        for (var env : Map.of(TOR_CONTROL_ENV, OnionOptions.CONTROL.name(), TOR_SOCKS_ENV,
-                OnionOptions.SOCKS.name()).entrySet()) {
-            String value = System.getenv(env.getKey());
-            if (value != null && !value.isBlank()) {
-                builder.option(env.getValue(), value.trim());
-            }
-        }
-        options.forEach(builder::option);
+        plugin.textOptions().forEach(builder::option);
         return builder;
     }
 
-    /**
-     * The class loader that sees the plugin jars of {@code --plugin-path} and the environment variable. One per
-     * command: a plugin's classes (such as the type of its authorize option) must be the same classes when we look
-     * its options up and when the MultiServer creates it.
-     */
+    /** See {@link PluginOptions#pluginLoader()}. */
     ClassLoader pluginLoader() throws MalformedURLException {
-        if (loader == null) {
-            loader = newPluginLoader();
-        }
-        return loader;
+        return plugin.pluginLoader();
     }
 
-    /** The plugins {@link #pluginLoader()} finds. */
+    /** See {@link PluginOptions#plugins()}. */
     Plugins plugins() throws MalformedURLException {
-        if (plugins == null) {
-            plugins = Plugins.find(pluginLoader());
-        }
-        return plugins;
+        return plugin.plugins();
     }
-
-    private ClassLoader loader;
-    private Plugins plugins;
 
     /**
-     * What the plugins a class loader finds answer to: their section names, and the options they declare by name.
-     * A plugin that fails to load is left out (the MultiServer that loads it for real reports it).
+     * What the plugins a class loader finds answer to: their section names, the options they declare by name, and
+     * the first provider of each name (to ask about a section without building a MultiServer). A plugin that fails
+     * to load is left out (the MultiServer that loads it for real reports it).
      */
-    record Plugins(Set<String> names, Map<String, org.multiserver.spi.Option<?>> options) {
+    record Plugins(Set<String> names, Map<String, org.multiserver.spi.Option<?>> options,
+                   Map<String, TransportProvider> transports, Map<String, TransformProvider> transforms) {
         static Plugins find(ClassLoader loader) {
             Set<String> names = new TreeSet<>();
             Map<String, org.multiserver.spi.Option<?>> options = new TreeMap<>();
+            Map<String, TransportProvider> transports = new TreeMap<>();
+            Map<String, TransformProvider> transforms = new TreeMap<>();
             for (Class<? extends PluginProvider> type : List.of(TransportProvider.class, TransformProvider.class)) {
                 var it = ServiceLoader.load(type, loader).iterator();
                 while (true) {
@@ -133,6 +107,13 @@ final class CommonOptions {
                         }
                         PluginProvider provider = it.next();
                         names.addAll(provider.sectionNames());
+                        for (String name : provider.sectionNames()) {
+                            if (provider instanceof TransportProvider t) {
+                                transports.putIfAbsent(name, t);
+                            } else if (provider instanceof TransformProvider t) {
+                                transforms.putIfAbsent(name, t);
+                            }
+                        }
                         for (org.multiserver.spi.Option<?> option : provider.options()) {
                             options.putIfAbsent(option.name(), option);
                         }
@@ -141,36 +122,19 @@ final class CommonOptions {
                     }
                 }
             }
-            return new Plugins(Collections.unmodifiableSet(names), Collections.unmodifiableMap(options));
+            return new Plugins(Collections.unmodifiableSet(names), Collections.unmodifiableMap(options),
+                    Collections.unmodifiableMap(transports), Collections.unmodifiableMap(transforms));
         }
 
         Optional<org.multiserver.spi.Option<?>> option(String name) {
             return Optional.ofNullable(options.get(name));
         }
+
+        /** Whether {@code names} is a stack these plugins make: a transport, then transforms. */
+        boolean canStack(List<String> names) {
+            return !names.isEmpty() && transports.containsKey(names.get(0))
+                    && transforms.keySet().containsAll(names.subList(1, names.size()));
+        }
     }
 
-    private ClassLoader newPluginLoader() throws MalformedURLException {
-        List<URL> jars = new ArrayList<>();
-        List<Path> dirs = new ArrayList<>();
-        if (pluginPath != null) {
-            dirs.add(pluginPath);
-        }
-        String env = System.getenv(PLUGIN_PATH_ENV);
-        if (env != null && !env.isBlank()) {
-            for (String dir : env.split(File.pathSeparator)) {
-                dirs.add(Path.of(dir));
-            }
-        }
-        for (Path dir : dirs) {
-            File[] files = dir.toFile().listFiles((d, name) -> name.endsWith(".jar"));
-            if (files == null) {
-                throw new IllegalArgumentException("plugin path " + dir + " is not a readable folder");
-            }
-            for (File f : files) {
-                jars.add(f.toURI().toURL());
-            }
-        }
-        ClassLoader parent = Main.class.getClassLoader();
-        return jars.isEmpty() ? parent : new URLClassLoader(jars.toArray(URL[]::new), parent);
-    }
 }

@@ -29,7 +29,8 @@ final class ConnectCommand implements Callable<Integer> {
     String address;
 
     @Option(names = "--local-port", paramLabel = "N",
-            description = "Listen on 127.0.0.1:N and tunnel each local connection through a new connection.")
+            description = "Listen on 127.0.0.1:N and tunnel each local connection through a new connection"
+                    + " (a port to listen on: 0 to 65535, 0 for any free port; the address is printed).")
     Integer localPort;
 
     @Mixin
@@ -38,6 +39,10 @@ final class ConnectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MultiAddress target = MultiAddress.parse(address);
+        if (localPort != null && (localPort < 0 || localPort > 65535)) {
+            throw new IllegalArgumentException("--local-port must be a port to listen on, 0 to 65535 (0 for any free"
+                    + " port), got " + localPort);
+        }
         try (MultiServer client = clientFor(target, common)) {
             if (localPort == null) {
                 Connection connection = client.connect(target).join();
@@ -71,30 +76,48 @@ final class ConnectCommand implements Callable<Integer> {
     }
 
     /**
-     * A client whose stacks are exactly the shapes of the address's alternatives that plugins exist for, so any
-     * protocol on the class path or plugin path can be dialled without naming it; an alternative no plugin can dial
-     * (shs2 for a command without its jar) is left to the MultiServer to skip.
+     * A client whose stacks are exactly the shapes of the address's alternatives that plugins exist for (a transport
+     * then transforms), so any protocol on the class path or plugin path can be dialled without naming it; an
+     * alternative no plugin can dial (shs2 for a command without its jar) is left to the MultiServer to skip. When
+     * no alternative can be dialled, the error says why: the first item a plugin rejects (with its column), or the
+     * plugins missing.
      */
     static MultiServer clientFor(MultiAddress target, CommonOptions common) throws Exception {
-        return clientFor(target, common.builder(), common.plugins().names());
-    }
-
-    /** {@link #clientFor(MultiAddress, CommonOptions)} with the plugins {@code known} to {@code builder}'s loader. */
-    static MultiServer clientFor(MultiAddress target, MultiServer.Builder builder, Set<String> known) {
-        Set<String> shapes = new LinkedHashSet<>();
-        for (Address alternative : target.alternatives()) {
-            shapes.add(String.join("~", alternative.names()));
-        }
-        int added = 0;
-        for (String shape : shapes) {
-            if (known.containsAll(java.util.List.of(shape.split("~")))) {
-                builder.listen(shape);
-                added++;
+        CommonOptions.Plugins plugins = common.plugins();
+        try (AddressCheck check = new AddressCheck(plugins, common.plugin.textOptions())) {
+            if (target.alternatives().stream().noneMatch(a -> check.read(a).ok())) {
+                throw whyNothingDials(target, plugins, check);
             }
         }
-        if (added == 0) {
-            throw new IllegalArgumentException("no plugin can dial " + target + " (plugins: " + known + ")");
+        return clientFor(target, common.builder(), plugins);
+    }
+
+    /** {@link #clientFor(MultiAddress, CommonOptions)} with the {@code plugins} {@code builder}'s loader finds. */
+    static MultiServer clientFor(MultiAddress target, MultiServer.Builder builder, CommonOptions.Plugins plugins) {
+        Set<String> shapes = new LinkedHashSet<>();
+        for (Address alternative : target.alternatives()) {
+            if (plugins.canStack(alternative.names())) {
+                shapes.add(String.join("~", alternative.names()));
+            }
         }
+        if (shapes.isEmpty()) {
+            try (AddressCheck check = new AddressCheck(plugins, java.util.Map.of())) {
+                throw whyNothingDials(target, plugins, check);
+            }
+        }
+        shapes.forEach(builder::listen);
         return builder.build();
+    }
+
+    /** The first alternative's error as its plugins report it, else that no plugin can dial any of them. */
+    private static IllegalArgumentException whyNothingDials(MultiAddress target, CommonOptions.Plugins plugins,
+                                                            AddressCheck check) {
+        for (Address alternative : target.alternatives()) {
+            AddressCheck.Reading reading = check.read(alternative);
+            if (reading.error() != null) {
+                return reading.error();
+            }
+        }
+        return new IllegalArgumentException("no plugin can dial " + target + " (plugins: " + plugins.names() + ")");
     }
 }

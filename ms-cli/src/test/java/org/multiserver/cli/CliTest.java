@@ -79,8 +79,10 @@ class CliTest {
 
     @Test
     void parseShowsSectionsAndExits2WithACaretOnASyntaxError() throws Exception {
-        try (CliProcess ok = CliProcess.start(home, "parse", "net:h:1~shs:K;ws://x")) {
-            assertThat(ok.rest()).contains("alternative 1: net:h:1~shs:K").contains("  shs  [K]");
+        String key = "ztFRKlUFlM+Y5hN4G0XEQGYuZSnqTGTsEMMC7Zsksuo=";
+        try (CliProcess ok = CliProcess.start(home, "parse", "net:h:1~shs:" + key + ";ws://x")) {
+            assertThat(ok.rest()).contains("alternative 1: net:h:1~shs:" + key).contains("  net  host h  port 1")
+                    .contains("  shs  [" + key + "]").contains("alternative 2: ws://x");
             assertThat(ok.exitCode()).isZero();
         }
         try (CliProcess bad = CliProcess.start(home, "parse", "net:host.com:8008~")) {

@@ -141,7 +141,7 @@ class Shs2UpgradeTest {
         MultiAddress target = MultiAddress.parse(address);
         // In this JVM, the command's own client logic on the full class path.
         try (MultiServer client = ConnectCommand.clientFor(target, MultiServer.builder(),
-                CommonOptions.Plugins.find(Shs2UpgradeTest.class.getClassLoader()).names())) {
+                CommonOptions.Plugins.find(Shs2UpgradeTest.class.getClassLoader()))) {
             assertThat(client.stackShapes()).containsExactly("net~shs2", "net~shs", "ws~shs");
             Connection c = client.connect(target).get(30, TimeUnit.SECONDS);
             assertThat(c.remoteAddress().toString()).startsWith(shs2Alternative())
@@ -185,7 +185,7 @@ class Shs2UpgradeTest {
 
         MultiAddress target = MultiAddress.parse(address);
         try (MultiServer client = ConnectCommand.clientFor(target, MultiServer.builder().classLoader(without),
-                plugins.names())) {
+                plugins)) {
             assertThat(client.stackShapes()).containsExactly("net~shs", "ws~shs");
             Connection c = client.connect(target).get(30, TimeUnit.SECONDS);
             assertThat(c.remoteAddress().toString()).startsWith(shsAlternative())

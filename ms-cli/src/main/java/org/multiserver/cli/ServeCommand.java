@@ -35,7 +35,12 @@ import picocli.CommandLine.Model.CommandSpec;
                 + " printed in that order (newest protocol first, so a client that knows shs2 prefers it and an"
                 + " older one skips it)."})
 final class ServeCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+    /**
+     * The operator's log: the key file, what was bound, the shutdown (shown by default, see {@link Main#run}); each
+     * connection and each failed handshake at debug, shown with {@code --verbose}.
+     */
+    static final String LOG_NAME = "multiserver.serve";
+    private static final Logger LOG = LoggerFactory.getLogger(LOG_NAME);
     /**
      * Newest first: the address lists alternatives in this order and clients take the first they understand, so
      * shs2 on its own port comes before shs (upgrading means serving the new protocol beside the old one).
@@ -89,8 +94,9 @@ final class ServeCommand implements Callable<Integer> {
         if (served.isEmpty()) {
             served.add(Scope.DEVICE);
         }
+        Consumer<Connection> handler = handler();
         MultiServer.Builder builder = common.builder().onServerError((peer, stack, error) ->
-                LOG.info("{} from {} failed: {}", stack, peer, Main.oneLine(Main.unwrap(error))));
+                LOG.debug("{} from {} failed: {}", stack, peer, Main.oneLine(Main.unwrap(error))));
         if (!allow.isEmpty()) {
             Set<String> allowed = new LinkedHashSet<>();
             for (String key : allow) {
@@ -111,25 +117,76 @@ final class ServeCommand implements Callable<Integer> {
         for (String s : specs) {
             builder.listen(s, scopes.isEmpty() ? null : served);
         }
-        CountDownLatch done = new CountDownLatch(1);
         try (MultiServer server = builder.build()) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                done.countDown();
-            }, "multiserver-shutdown"));
-            MultiServer.Listening listening = server.listen(handler(done)).join();
+            MultiServer.Listening listening = server.listen(logged(handler)).join();
             String address = addressFor(listening, served);
             if (address.isEmpty() && scopes.isEmpty()) {
                 // Nothing serves the device (an onion service is public only): print what does exist.
                 address = addressFor(listening, java.util.EnumSet.allOf(Scope.class));
             }
+            if (address.isEmpty()) {
+                // Nothing to print: a client could not reach us from the scopes asked, so serving on is pointless.
+                throw new NoAddressException(noAddress(listening, specs, served));
+            }
+            LOG.info("{} key file {}", common.keyFileOutcome == SecretFile.Outcome.CREATED ? "created" : "read",
+                    common.keyFile.toAbsolutePath());
+            for (Scope scope : Scope.values()) {
+                listening.address(scope).ifPresent(a -> LOG.info("listening for {}: {}", scope, a));
+            }
+            for (Scope scope : served) {
+                if (listening.address(scope).isEmpty()) {
+                    LOG.warn("no address for scope {}: {}", scope, noAddress(listening, specs, Set.of(scope)));
+                }
+            }
+            // Only a server that is serving has something to shut down; one that failed to start just says why.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                int open = server.openConnections();
+                LOG.info("shutting down{}", open == 0 ? "" : ", closing " + open + " connection"
+                        + (open == 1 ? "" : "s"));
+                server.close();
+                LOG.info("stopped");
+                done.countDown();
+            }, "multiserver-shutdown"));
             var out = spec.commandLine().getOut();
             out.println(address);
             out.flush();
-            LOG.info("serving {}", address);
             done.await();
         }
         return Main.OK;
+    }
+
+    /** A server with no address for the scopes asked: a failure of the machine or the specs, not of the syntax. */
+    static final class NoAddressException extends java.io.IOException {
+        NoAddressException(String message) {
+            super(message);
+        }
+    }
+
+    /** Why {@code listening} prints nothing for {@code asked}, and which scopes it does serve. */
+    private static String noAddress(MultiServer.Listening listening, List<String> specs, Set<Scope> asked) {
+        List<String> servedScopes = new ArrayList<>();
+        for (Scope scope : Scope.values()) {
+            if (listening.address(scope).isPresent()) {
+                servedScopes.add(scope.label());
+            }
+        }
+        String which = asked.stream().map(Scope::label).collect(java.util.stream.Collectors.joining(", "));
+        return "no address for scope" + (asked.size() > 1 ? "s " : " ") + which + ": none of the listen specs ("
+                + String.join(", ", specs) + ") gives one; this machine may have no address in that scope (a host"
+                + " such as 0.0.0.0 stands for the interfaces' addresses of each scope)"
+                + (servedScopes.isEmpty() ? "" : "; the scopes served: " + String.join(", ", servedScopes));
+    }
+
+    /** Each connection in the log, with {@code --verbose}: who, over which stack, and when it ends. */
+    private static Consumer<Connection> logged(Consumer<Connection> handler) {
+        return connection -> {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("connection from {}", connection.remoteAddress());
+                connection.closeFuture().whenComplete((ok, error) ->
+                        LOG.debug("connection from {} ended", connection.remoteAddress()));
+            }
+            handler.accept(connection);
+        };
     }
 
     private static <T> void authorize(MultiServer.Builder builder, org.multiserver.spi.Option<T> option,
@@ -166,15 +223,27 @@ final class ServeCommand implements Callable<Integer> {
         return String.join(";", alternatives);
     }
 
-    private Consumer<Connection> handler(CountDownLatch done) {
+    /** Counted down by the shutdown hook, or by {@code --stdio} when its one connection has ended. */
+    private final CountDownLatch done = new CountDownLatch(1);
+
+    private Consumer<Connection> handler() {
         if (mode.forward != null) {
             int colon = mode.forward.lastIndexOf(':');
             if (colon <= 0) {
                 throw new IllegalArgumentException("--forward expects HOST:PORT, got '" + mode.forward + "'");
             }
             String host = mode.forward.substring(0, colon);
-            int port = Integer.parseInt(mode.forward.substring(colon + 1));
-            return connection -> forward(connection, host, port);
+            String portText = mode.forward.substring(colon + 1);
+            int port = -1;
+            if (!portText.isEmpty() && portText.length() <= 5 && portText.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                port = Integer.parseInt(portText);
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("--forward expects HOST:PORT with a port to dial, 1 to 65535; got '"
+                        + mode.forward + "'");
+            }
+            int to = port;
+            return connection -> forward(connection, host, to);
         }
         if (mode.stdio) {
             AtomicBoolean taken = new AtomicBoolean();

@@ -26,17 +26,20 @@ final class BenchCommand {
 
     @Command(name = "handshakes", description = "N times: connect, handshake, echo one byte, close; C in flight.")
     static final class Handshakes implements Callable<Integer> {
-        @Parameters(paramLabel = "ADDRESS")
+        @Parameters(paramLabel = "ADDRESS", description = "An echo server's address, such as serve printed.")
         String address;
 
-        @Option(names = "--count", defaultValue = "1000")
+        @Option(names = "--count", paramLabel = "N", defaultValue = "1000",
+                description = "Timed round trips, at least 1. Default: ${DEFAULT-VALUE}.")
         int count;
 
-        @Option(names = "--concurrency", defaultValue = "16")
+        @Option(names = "--concurrency", paramLabel = "C", defaultValue = "16",
+                description = "Round trips in flight at once, at least 1. Default: ${DEFAULT-VALUE}.")
         int concurrency;
 
-        @Option(names = "--warmup", defaultValue = "200",
-                description = "Round trips before timing, so the JIT compiles outside the measured window.")
+        @Option(names = "--warmup", paramLabel = "W", defaultValue = "200",
+                description = "Round trips before timing, so the JIT compiles outside the measured window"
+                        + " (0 or more). Default: ${DEFAULT-VALUE}.")
         int warmup;
 
         @Mixin
@@ -48,6 +51,9 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             MultiAddress target = MultiAddress.parse(address);
+            atLeast("--count", count, 1);
+            atLeast("--concurrency", concurrency, 1);
+            atLeast("--warmup", warmup, 0);
             try (MultiServer client = ConnectCommand.clientFor(target, common)) {
                 for (int i = 0; i < Math.max(1, warmup); i++) {
                     oneRoundTrip(client, target).join();
@@ -105,14 +111,16 @@ final class BenchCommand {
     static final class Throughput implements Callable<Integer> {
         static final int CHUNK = 64 * 1024;
 
-        @Parameters(paramLabel = "ADDRESS")
+        @Parameters(paramLabel = "ADDRESS", description = "An echo server's address, such as serve printed.")
         String address;
 
-        @Option(names = "--mib", defaultValue = "256")
+        @Option(names = "--mib", paramLabel = "M", defaultValue = "256",
+                description = "MiB to echo and time, at least 1. Default: ${DEFAULT-VALUE}.")
         int mib;
 
-        @Option(names = "--warmup-mib", defaultValue = "32",
-                description = "MiB echoed through a first connection before timing, for the JIT.")
+        @Option(names = "--warmup-mib", paramLabel = "W", defaultValue = "32",
+                description = "MiB echoed through a first connection before timing, for the JIT (0 or more)."
+                        + " Default: ${DEFAULT-VALUE}.")
         int warmupMib;
 
         @Mixin
@@ -124,6 +132,8 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             MultiAddress target = MultiAddress.parse(address);
+            atLeast("--mib", mib, 1);
+            atLeast("--warmup-mib", warmupMib, 0);
             try (MultiServer client = ConnectCommand.clientFor(target, common)) {
                 if (warmupMib > 0) {
                     Connection warm = client.connect(target).join();
@@ -146,6 +156,17 @@ final class BenchCommand {
                 spec.commandLine().getOut().flush();
             }
             return Main.OK;
+        }
+    }
+
+    /**
+     * A count that cannot be used is a usage error before anything is dialled: a count of 0 would otherwise wait for
+     * a last round trip that never comes, and a concurrency of 0 for a slot that never frees.
+     */
+    static void atLeast(String option, int value, int least) {
+        if (value < least) {
+            throw new IllegalArgumentException(option + " must be " + (least == 0 ? "0 or more" : "at least " + least)
+                    + ", got " + value);
         }
     }
 

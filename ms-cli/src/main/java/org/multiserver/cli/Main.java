@@ -33,10 +33,20 @@ public final class Main {
 
     /** Runs the command line and returns the exit code, without exiting (for tests). */
     static int run(String... args) {
-        if (java.util.Arrays.asList(args).contains("--verbose")) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        if (verbose) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
-        } else if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        } else {
+            if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            }
+            // What a server says it does (its key file, what it bound, its shutdown) is for the operator: shown
+            // without --verbose, as short lines; --verbose adds the thread and the logger's name to every line.
+            if (System.getProperty("org.slf4j.simpleLogger.log." + ServeCommand.LOG_NAME) == null) {
+                System.setProperty("org.slf4j.simpleLogger.log." + ServeCommand.LOG_NAME, "info");
+            }
+            System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+            System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         Main main = new Main();
@@ -49,17 +59,67 @@ public final class Main {
                 cause.printStackTrace(err);
             }
             err.flush();
-            return cause instanceof AddressSyntaxException || cause instanceof IllegalArgumentException
-                    ? USAGE : FAILED;
+            return exitCode(cause);
         });
         cli.setParameterExceptionHandler((error, args1) -> {
             PrintWriter err = error.getCommandLine().getErr();
-            err.println("multiserver: " + error.getMessage());
-            err.println("Try 'multiserver " + error.getCommandLine().getCommandName() + " --help'.");
+            err.println("multiserver: " + usageMessage(error));
+            err.println(tryHelp(error.getCommandLine()));
             err.flush();
             return USAGE;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The hint after a usage error, naming the command as typed: {@code multiserver bench handshakes --help}, and
+     * {@code multiserver --help} for the top level.
+     */
+    static String tryHelp(CommandLine command) {
+        return "Try '" + command.getCommandSpec().qualifiedName() + " --help'.";
+    }
+
+    /**
+     * picocli's message, except for unknown options: only the arguments that look like options are named (the value
+     * after a misspelt option is not an option of its own), with the options they may have meant.
+     */
+    static String usageMessage(CommandLine.ParameterException error) {
+        if (error instanceof CommandLine.UnmatchedArgumentException unmatched && unmatched.isUnknownOption()) {
+            java.util.List<String> options = unmatched.getUnmatched().stream().filter(a -> a.startsWith("-"))
+                    .map(a -> a.contains("=") ? a.substring(0, a.indexOf('=')) : a).distinct().toList();
+            if (!options.isEmpty()) {
+                String named = options.stream().map(o -> "'" + o + "'").collect(java.util.stream.Collectors
+                        .joining(", "));
+                java.util.List<String> suggestions = unmatched.getSuggestions();
+                return "unknown option" + (options.size() > 1 ? "s " : " ") + named
+                        + (suggestions.isEmpty() ? "" : " (did you mean " + String.join(" or ", suggestions) + "?)");
+            }
+        }
+        if (error instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            java.util.List<String> suggestions = unmatched.getSuggestions();
+            String named = unmatched.getUnmatched().stream().map(a -> "'" + a + "'")
+                    .collect(java.util.stream.Collectors.joining(", "));
+            return "unexpected argument" + (unmatched.getUnmatched().size() > 1 ? "s " : " ") + named
+                    + (suggestions.isEmpty() ? "" : " (did you mean " + String.join(" or ", suggestions) + "?)");
+        }
+        String message = error.getMessage() != null ? error.getMessage() : error.getClass().getSimpleName();
+        return message.replace("option option ", "option ").replace('\n', ' ');
+    }
+
+    /**
+     * 2 for what the user typed (an address or an argument), 1 for what happened. A failed connect is a usage
+     * error when no alternative got as far as being dialled: each was malformed for its plugin or had none.
+     */
+    static int exitCode(Throwable cause) {
+        if (cause instanceof AddressSyntaxException || cause instanceof IllegalArgumentException) {
+            return USAGE;
+        }
+        if (cause instanceof org.multiserver.core.ConnectException connect && !connect.attempts().isEmpty()
+                && connect.attempts().stream().allMatch(a -> a.skipped()
+                        || a.cause() instanceof AddressSyntaxException)) {
+            return USAGE;
+        }
+        return FAILED;
     }
 
     static Throwable unwrap(Throwable error) {

@@ -28,17 +28,37 @@ final class CliProcess implements AutoCloseable {
         });
     }
 
+    /** The command with {@code home} as its home directory: {@code $HOME} and {@code user.home} both. */
     static CliProcess start(Path home, String... args) throws IOException {
         return startWithClassPath(System.getProperty("java.class.path"), home, args);
     }
 
     /** The command on another class path, such as the test class path without a plugin. */
     static CliProcess startWithClassPath(String classPath, Path home, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Duser.home=" + home, "-cp", classPath, Main.class.getName()));
+        return start(classPath, home, home, args);
+    }
+
+    /**
+     * The command with {@code $HOME} set to {@code envHome} (or removed when null) and the JVM's {@code user.home}
+     * (the passwd home, on Unix) to {@code userHome}.
+     */
+    static CliProcess start(String classPath, Path envHome, Path userHome, String... args) throws IOException {
+        return start(null, classPath, envHome, userHome, args);
+    }
+
+    /** {@link #start(String, Path, Path, String...)} run under {@code wrapper} (such as strace and its options). */
+    static CliProcess start(List<String> wrapper, String classPath, Path envHome, Path userHome, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(wrapper == null ? List.of() : wrapper);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Duser.home=" + userHome, "-cp", classPath, Main.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
+        if (envHome == null) {
+            pb.environment().remove("HOME");
+        } else {
+            pb.environment().put("HOME", envHome.toString());
+        }
         return new CliProcess(pb.start());
     }
 
@@ -70,6 +90,17 @@ final class CliProcess implements AutoCloseable {
             throw new AssertionError("the command did not end within 30 s");
         }
         return process.exitValue();
+    }
+
+    /**
+     * SIGTERM, as Ctrl-C or a service manager stops it, keeping our ends of its streams open (unlike
+     * {@link Process#destroy()}, which closes them) so that what it wrote while stopping can still be read; then
+     * waits for it to end.
+     */
+    CliProcess terminate() throws InterruptedException {
+        process.toHandle().destroy();
+        exitCode();
+        return this;
     }
 
     @Override

@@ -2,112 +2,69 @@ package org.multiserver.examples.gzip;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelOutputShutdownException;
+import io.netty.handler.codec.compression.JdkZlibEncoder;
+import io.netty.handler.codec.compression.ZlibWrapper;
 import io.netty.util.ReferenceCountUtil;
-import java.nio.ByteBuffer;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 import org.multiserver.spi.EndOfOutput;
 
 /**
- * Compresses what we write into one gzip member. Each write is deflated and sync-flushed on its own, so its bytes
- * leave at once, decodable by the peer without what comes next: that costs a few bytes per write and is what makes
- * interactive use work. {@link EndOfOutput} finishes the member (last block, CRC-32, size) and is then passed on.
+ * Compresses what we write into one gzip member, with Netty's {@link JdkZlibEncoder}: it writes the header with the
+ * first bytes and deflates each write with a sync flush on its own, so its bytes leave at once, decodable by the peer
+ * without what comes next (a few bytes per write, and what makes interactive use work). What this class adds is the
+ * platform's half-close: {@link EndOfOutput} finishes the member (last block, CRC-32, size) and is then passed on,
+ * and writes after it fail.
  */
-final class GzipEncoder extends ChannelOutboundHandlerAdapter {
+final class GzipEncoder extends JdkZlibEncoder {
     static final String NAME = "gzip-deflate";
-    /** Header of a gzip member: magic, deflate, no flags, no time, no extra flags, unknown OS (RFC 1952). */
-    static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
 
-    private final Deflater deflater;
-    private final CRC32 crc = new CRC32();
-    private long size;
-    private boolean headerWritten;
-    private boolean finished;
+    private boolean ended;
 
     GzipEncoder(int level) {
-        this.deflater = new Deflater(level, true); // raw deflate: the gzip framing is ours
+        super(ZlibWrapper.GZIP, level);
     }
 
     @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
         if (msg == EndOfOutput.INSTANCE) {
-            if (!finished) {
-                finished = true;
-                ctx.write(finish(ctx));
+            if (!ended) {
+                ended = true;
+                close(ctx.newPromise()); // the trailer, written and flushed ahead of the end of output
             }
             ctx.write(msg, promise);
             return;
         }
-        if (!(msg instanceof ByteBuf data)) {
-            ctx.write(msg, promise);
-            return;
-        }
-        if (finished) {
+        if (ended && msg instanceof ByteBuf) {
+            // The member is finished: JdkZlibEncoder would pass further bytes on uncompressed.
             ReferenceCountUtil.release(msg);
             promise.setFailure(new ChannelOutputShutdownException("gzip: output already ended with EndOfOutput"));
             return;
         }
-        ByteBuf out;
-        try {
-            out = compress(ctx, data);
-        } finally {
-            data.release();
-        }
-        ctx.write(out, promise);
+        super.write(ctx, msg, promise);
     }
 
-    private ByteBuf compress(ChannelHandlerContext ctx, ByteBuf data) {
-        int length = data.readableBytes();
-        ByteBuf out = ctx.alloc().heapBuffer(length / 2 + 64);
-        writeHeaderOnce(out);
-        if (length == 0) {
-            return out;
-        }
-        ByteBuffer input = data.nioBuffer();
-        crc.update(input.duplicate());
-        size += length;
-        deflater.setInput(input);
-        // With SYNC_FLUSH, a call that fills the whole space given must be repeated: more output is waiting.
-        int produced;
-        do {
-            out.ensureWritable(Math.max(64, length / 4));
-            produced = deflateInto(out, Deflater.SYNC_FLUSH);
-        } while (produced > 0 && !out.isWritable() || !deflater.needsInput());
-        return out;
-    }
-
-    private ByteBuf finish(ChannelHandlerContext ctx) {
-        ByteBuf out = ctx.alloc().heapBuffer(64);
-        writeHeaderOnce(out); // an empty stream is still a whole gzip member
-        deflater.finish();
-        while (!deflater.finished()) {
-            out.ensureWritable(64);
-            deflateInto(out, Deflater.NO_FLUSH);
-        }
-        out.writeIntLE((int) crc.getValue());
-        out.writeIntLE((int) size); // ISIZE is the size modulo 2^32
-        return out;
-    }
-
-    private int deflateInto(ByteBuf out, int flush) {
-        ByteBuffer space = out.nioBuffer(out.writerIndex(), out.writableBytes());
-        int produced = deflater.deflate(space, flush);
-        out.writerIndex(out.writerIndex() + produced);
-        return produced;
-    }
-
-    private void writeHeaderOnce(ByteBuf out) {
-        if (!headerWritten) {
-            headerWritten = true;
-            out.writeBytes(HEADER);
-        }
-    }
-
+    /**
+     * Closing is not ending: JdkZlibEncoder would write the trailer first, and a peer would then take an aborted
+     * connection for one that ended cleanly. The channel closes at once; only {@link EndOfOutput} finishes the
+     * member.
+     */
     @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        deflater.end(); // native memory: not left to the garbage collector
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ended = true;
+        ctx.close(promise);
+    }
+
+    /**
+     * The deflater's native memory is freed when the member is finished; on a connection that closed before, it is
+     * finished here, into a channel that is gone (the write fails and releases its buffer), rather than left to the
+     * garbage collector.
+     */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+        if (!isClosed()) {
+            close(ctx.newPromise());
+        }
+        super.handlerRemoved(ctx);
     }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The drop-in promise: the {@code multiserver} command, started without this plugin on its class path, picks the
- * gzip jar up from {@code --plugin-path} and serves and dials {@code net:127.0.0.1:PORT~gzip~shs:KEY}.
+ * gzip jar up from {@code --plugin-path} and serves and dials {@code net:127.0.0.1:PORT~shs:KEY~gzip}: compressed,
+ * then encrypted (layers apply from the transport outwards).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class GzipPluginPathTest {
@@ -36,12 +37,12 @@ class GzipPluginPathTest {
         Path classes = Path.of("target", "classes").toAbsolutePath();
         jar(classes, plugins.resolve("ms-plugin-gzip.jar"));
 
-        Process serve = cli("serve", "--listen", "net:127.0.0.1:0~gzip~shs", "--plugin-path", plugins.toString(),
+        Process serve = cli("serve", "--listen", "net:127.0.0.1:0~shs~gzip", "--plugin-path", plugins.toString(),
                 "--keys", dir.resolve("server").toString());
         try {
             String address = new BufferedReader(new InputStreamReader(serve.getInputStream(),
                     StandardCharsets.UTF_8)).readLine();
-            assertThat(address).matches("net:127\\.0\\.0\\.1:\\d+~gzip~shs:[A-Za-z0-9+/]{43}=");
+            assertThat(address).matches("net:127\\.0\\.0\\.1:\\d+~shs:[A-Za-z0-9+/]{43}=~gzip");
 
             Process connect = cli("connect", address, "--plugin-path", plugins.toString(),
                     "--keys", dir.resolve("client").toString());

@@ -21,7 +21,7 @@ import java.util.zip.Inflater;
  * cannot exceed about 1032:1, and honest data of zeros comes close.)
  *
  * <p>The end of the peer's output ({@link ChannelInputShutdownEvent}) is passed on only after the member's last byte
- * and a good trailer; an end in the middle of the member is an error.
+ * and a good trailer; an end in the middle of the member is an error, and so is a close there.
  */
 final class GzipDecoder extends ChannelDuplexHandler {
     static final String NAME = "gzip-inflate";
@@ -49,6 +49,8 @@ final class GzipDecoder extends ChannelDuplexHandler {
     private boolean inputEnded;
     private boolean endPassed;
     private boolean draining;
+    private boolean inactive;
+    private boolean closedByUs;
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -90,6 +92,29 @@ final class GzipDecoder extends ChannelDuplexHandler {
         ctx.fireUserEventTriggered(evt);
     }
 
+    /**
+     * A connection the peer closed (rather than ending its output) inside a member was cut: what we hold is handed on
+     * first, as no later read could fetch it, and then the cut is reported, so that the next layer cannot take a
+     * cut-off stream for a complete one. A connection that closed before sending anything was never a stream, and
+     * one our side closed is not the peer's truncation.
+     */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        inactive = true;
+        drain(false);
+        if (anyInput && !closedByUs && state != State.END && state != State.FAILED) {
+            fail(new IOException("the connection closed inside the gzip stream (" + size + " bytes inflated):"
+                    + " truncated"));
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, io.netty.channel.ChannelPromise promise) {
+        closedByUs = true;
+        ctx.close(promise);
+    }
+
     @Override
     public void read(ChannelHandlerContext ctx) {
         // Held bytes first; and an end of input held back behind them is due as soon as they are gone.
@@ -115,7 +140,7 @@ final class GzipDecoder extends ChannelDuplexHandler {
     }
 
     private boolean mayHandOn() {
-        return readRequested || ctx.channel().config().isAutoRead();
+        return readRequested || inactive || ctx.channel().config().isAutoRead();
     }
 
     private void drain(boolean forRead) {

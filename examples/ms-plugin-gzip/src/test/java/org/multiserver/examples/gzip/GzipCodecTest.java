@@ -197,6 +197,34 @@ class GzipCodecTest {
         }
     }
 
+    @Test
+    void dataInAListenSpecIsRefusedAtItsColumn() {
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
+        try {
+            PluginContext context = PluginContext.builder()
+                    .eventLoopGroup(loops, NioSocketChannel.class, NioServerSocketChannel.class)
+                    .listenSpec(org.multiserver.address.Address.parse("net:h:1~gzip:9").transforms().get(0)).build();
+            assertThatThrownBy(() -> new GzipTransformProvider().create(context))
+                    .isInstanceOfSatisfying(org.multiserver.address.AddressSyntaxException.class, e -> {
+                        assertThat(e.column()).isEqualTo(14);
+                        assertThat(e.reason()).startsWith("gzip takes no data");
+                    });
+        } finally {
+            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aCloseIsNotAnEndNoTrailerIsWritten() {
+        EmbeddedChannel writer = encoder();
+        writer.writeAndFlush(text("cut short"));
+        byte[] before = drainOutbound(writer);
+        writer.close();
+        assertThat(drainOutbound(writer)).as("nothing written by the close: the peer must see a cut, not an end")
+                .isEmpty();
+        assertThat(before).isNotEmpty();
+    }
+
     // ---- helpers ----
 
     private EmbeddedChannel encoder() {

@@ -33,6 +33,11 @@ public final class Shs2TransformProvider implements TransformProvider {
 
     @Override
     public Transform create(PluginContext context) {
+        context.listenSpec().filter(spec -> !spec.data().isEmpty()).ifPresent(spec -> {
+            // A server's key is its identity and the address it prints carries it; a key here could only be ignored.
+            throw spec.syntaxError(0, "a listen spec's shs2 takes no data: the server's key pair is the"
+                    + " MultiServer's identity, and the address it prints carries the public key; write just 'shs2'");
+        });
         String text = context.option(NETWORK_KEY);
         byte[] networkKey = KeyText.parse32(text);
         if (networkKey == null) {

@@ -121,6 +121,14 @@ class Shs2BesideShsTest {
     }
 
     @Test
+    void aKeyInAListenSpecIsRefusedAtItsColumn() {
+        assertThatThrownBy(() -> MultiServer.builder().listen("net:127.0.0.1:0~shs2:abc").build())
+                .isInstanceOf(org.multiserver.address.AddressSyntaxException.class)
+                .hasMessageContaining("column 22")
+                .hasMessageContaining("a listen spec's shs2 takes no data");
+    }
+
+    @Test
     void anotherNetworkKeyCannotConnect_andSaysSoAtMessage2() throws Exception {
         MultiServer server = track(MultiServer.builder()
                 .option(Shs2TransformProvider.NETWORK_KEY, Base64.getEncoder().encodeToString(new byte[32]))

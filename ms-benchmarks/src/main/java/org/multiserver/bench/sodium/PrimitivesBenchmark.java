@@ -277,6 +277,20 @@ public class PrimitivesBenchmark {
         return SODIUM.crypto_sign_ed25519_pk_to_curve25519(curve, edPublic);
     }
 
+    /** SHA-256 of 96 bytes (a handshake id, a key derivation of three 32-byte parts). */
+    @Benchmark
+    public int sha256Of96(CpuClock cpu) {
+        cpu.count(1);
+        return SODIUM.crypto_hash_sha256(shared, message, 96);
+    }
+
+    /** HMAC-SHA-512-256 of a 32-byte key (the hello tags, shs2's channel nonces). */
+    @Benchmark
+    public int auth32(CpuClock cpu) {
+        cpu.count(1);
+        return SODIUM.crypto_auth(shared, point, 32, scalar);
+    }
+
     @Benchmark
     public int skToCurve25519(CpuClock cpu) {
         cpu.count(1);

@@ -2,14 +2,24 @@ package org.multiserver.shs2;
 
 import org.multiserver.spi.Identity;
 
-/** A long-term Ed25519 key pair: the public key, and libsodium's 64-byte secret key (seed, then public key). */
+/**
+ * A long-term Ed25519 key pair: the public key, libsodium's 64-byte secret key (seed, then public key), and the
+ * secret key's X25519 form, which every handshake needs and which is derived once here rather than per connection.
+ */
 final class LongTermKeys {
     final byte[] publicKey;
     final byte[] secretKey;
+    private final byte[] curveSecret;
 
     private LongTermKeys(byte[] publicKey, byte[] secretKey) {
         this.publicKey = publicKey;
         this.secretKey = secretKey;
+        this.curveSecret = Crypto.edSecretToX(secretKey);
+    }
+
+    /** EdSkToX of our secret key, a copy the caller wipes. */
+    byte[] curveSecret() {
+        return curveSecret.clone();
     }
 
     /** The key pair of a 32-byte seed (crypto_sign_seed_keypair), as every SSB implementation derives it. */

@@ -73,6 +73,7 @@ final class SecretHandshake2 {
         byte[] finalSecret;          // sharedSecretFinal: Hash(k4)
         byte[] toResponderNonce;     // Auth(N, b_p), all 32 bytes; the channel takes the first 12
         byte[] toInitiatorNonce;     // Auth(N, a_p), all 32 bytes; the channel takes the first 12
+        byte[] initiatorHelloTag;    // Auth(N, a_p) as message 1 carried it: the same value as toInitiatorNonce
         byte[] initiatorSignature;   // sig3
         byte[] initiatorKey;         // A_p
         byte[] responderKey;         // B_p
@@ -95,7 +96,9 @@ final class SecretHandshake2 {
             byte[] toResponderKey = hash(finalSecret, responderKey);
             byte[] toInitiatorKey = hash(finalSecret, initiatorKey);
             toResponderNonce = Crypto.auth(networkKey, responderEphemeral);
-            toInitiatorNonce = Crypto.auth(networkKey, initiatorEphemeral);
+            // Message 1's tag is Auth(N, a_p): computed by the initiator, verified by the responder.
+            toInitiatorNonce = initiatorHelloTag != null ? initiatorHelloTag.clone()
+                    : Crypto.auth(networkKey, initiatorEphemeral);
             byte[] toResponderNonce12 = Arrays.copyOf(toResponderNonce, Crypto.NONCE_BYTES);
             byte[] toInitiatorNonce12 = Arrays.copyOf(toInitiatorNonce, Crypto.NONCE_BYTES);
             byte[] remote = (initiator ? responderKey : initiatorKey).clone();
@@ -154,7 +157,8 @@ final class SecretHandshake2 {
 
         /** Message 1. */
         byte[] hello() {
-            return concat(ephemeralPublic, Crypto.auth(networkKey, ephemeralPublic));
+            initiatorHelloTag = Crypto.auth(networkKey, ephemeralPublic);
+            return concat(ephemeralPublic, initiatorHelloTag);
         }
 
         /** Verifies message 2 and returns message 3. */
@@ -190,7 +194,7 @@ final class SecretHandshake2 {
 
         /** Verifies message 4; the keys of the channel follow. The caller then wipes the rest with destroy(). */
         ChannelKeys readAccept(byte[] msg4) throws Failure {
-            localStaticX = Crypto.edSecretToX(local.secretKey);
+            localStaticX = local.curveSecret();
             sharedAb2 = Crypto.dh(localStaticX, responderEphemeral);
             if (sharedAb2 == null) {
                 throw new Failure("the server's ephemeral key has low order"); // unreachable: message 2 checked it
@@ -228,6 +232,7 @@ final class SecretHandshake2 {
             if (!Crypto.authVerify(networkKey, a, tag)) {
                 throw new Failure("its auth tag is invalid: wrong network key, or the client does not speak shs2");
             }
+            initiatorHelloTag = tag;
             sharedAb = Crypto.dh(ephemeralSecret, a);
             if (sharedAb == null) {
                 throw new Failure("it carries a low-order ephemeral key");
@@ -240,7 +245,7 @@ final class SecretHandshake2 {
 
         /** Verifies message 3; returns the initiator's long-term key. Authorize it before {@link #accept()}. */
         byte[] readAuthenticate(byte[] msg3) throws Failure {
-            localStaticX = Crypto.edSecretToX(local.secretKey);
+            localStaticX = local.curveSecret();
             sharedAB = Crypto.dh(localStaticX, initiatorEphemeral);
             if (sharedAB == null) {
                 throw new Failure("the client's ephemeral key has low order"); // unreachable: message 1 checked it

@@ -295,6 +295,10 @@ class MultiServerNetTest {
             }
             silent.getOutputStream().write("HELO".getBytes(StandardCharsets.US_ASCII));
             assertThat(silent.getInputStream().readNBytes(4)).isEqualTo("OLEH".getBytes(StandardCharsets.US_ASCII));
+            // The reply can arrive before the server freed the handshake slot (it frees it when the transform's future
+            // completes, then hands the connection to the handler): an echoed byte proves both happened.
+            silent.getOutputStream().write('x');
+            assertThat(silent.getInputStream().read()).isEqualTo('x');
             Connection c = client.connect(address).get(10, TimeUnit.SECONDS); // the second open connection
             try (Socket third = new Socket("127.0.0.1", port)) {
                 third.setSoTimeout(10_000);

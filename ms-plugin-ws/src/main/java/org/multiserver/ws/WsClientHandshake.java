@@ -6,13 +6,15 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker13;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
@@ -23,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 import org.multiserver.address.Section;
 
@@ -31,6 +34,10 @@ import org.multiserver.address.Section;
  * the answer. The future completes with the channel only when the handshake is done and {@link WsFrameCodec} is the
  * last handler; on failure (TLS, a refusal with its HTTP status, a close, the deadline) the channel is closed and the
  * error names the address.
+ *
+ * <p>The caller's {@code beforeFirstRead} runs on the event loop while the 101 answer is being handled: after the
+ * frame handlers are in place and before the bytes that followed the answer (in the same read or later) are decoded,
+ * so a handler it adds sees every byte of a server that speaks first.
  */
 final class WsClientHandshake extends SimpleChannelInboundHandler<FullHttpResponse> {
     static final String NAME = "ws-handshake";
@@ -42,26 +49,62 @@ final class WsClientHandshake extends SimpleChannelInboundHandler<FullHttpRespon
     private final int maxFrameSize;
     private final Duration timeout;
     private final CompletableFuture<Channel> result;
-    private final WebSocketClientHandshaker handshaker;
+    private final Consumer<Channel> beforeFirstRead;
+    private final Handshaker handshaker;
     private ScheduledFuture<?> deadline;
 
     private WsClientHandshake(WsAddress target, int maxFrameSize, Duration timeout,
-                              CompletableFuture<Channel> result) {
+                              CompletableFuture<Channel> result, Consumer<Channel> beforeFirstRead) {
         super(FullHttpResponse.class);
         this.target = target;
         this.address = target.section();
         this.maxFrameSize = maxFrameSize;
         this.timeout = timeout;
         this.result = result;
-        // No Origin header: we are not a browser, and a JS server names non-browser peers by their socket.
-        this.handshaker = WebSocketClientHandshakerFactory.newHandshaker(target.uri(), WebSocketVersion.V13, null,
-                false, null, maxFrameSize, true, false, -1, false, false);
+        this.beforeFirstRead = beforeFirstRead;
+        this.handshaker = new Handshaker(target, maxFrameSize);
     }
 
-    /** Starts the handshake on {@code channel} (on its event loop); completes {@code result}. */
+    /**
+     * Netty's RFC 6455 client handshake with our frame decoder and no {@code Origin} header. The decoder is the
+     * server's configuration for unmasked frames: on a protocol violation it only raises the error, and
+     * {@link WsFrameCodec} sends the close frame and closes (Netty's default client decoder closes by itself). Netty
+     * offers no {@code WebSocketDecoderConfig} for clients; overriding {@code newWebsocketDecoder()} is the extension
+     * point it opened for that (https://github.com/netty/netty/pull/13009).
+     */
+    private static final class Handshaker extends WebSocketClientHandshaker13 {
+        private final int maxFrameSize;
+
+        Handshaker(WsAddress target, int maxFrameSize) {
+            super(target.uri(), WebSocketVersion.V13, null, false, null, maxFrameSize, true, false, -1);
+            this.maxFrameSize = maxFrameSize;
+        }
+
+        @Override
+        protected WebSocketFrameDecoder newWebsocketDecoder() {
+            return new WebSocket13FrameDecoder(WsServerHandshake.decoderConfig(maxFrameSize, false));
+        }
+
+        /**
+         * No Origin header: we are not a browser, and a JS server names non-browser peers by their socket. Netty's
+         * public constructors always add one (https://github.com/netty/netty/issues/9673; the switch added by
+         * https://github.com/netty/netty/pull/12941 is reachable only through its factory, which fixes the decoder).
+         */
+        @Override
+        protected FullHttpRequest newHandshakeRequest() {
+            FullHttpRequest request = super.newHandshakeRequest();
+            request.headers().remove(HttpHeaderNames.ORIGIN);
+            return request;
+        }
+    }
+
+    /**
+     * Starts the handshake on {@code channel} (on its event loop); completes {@code result}. {@code beforeFirstRead}
+     * runs once the upgrade is done, before any application byte is read.
+     */
     static void start(Channel channel, WsAddress target, SslContext ssl, int maxFrameSize, Duration timeout,
-                      CompletableFuture<Channel> result) {
-        WsClientHandshake handshake = new WsClientHandshake(target, maxFrameSize, timeout, result);
+                      CompletableFuture<Channel> result, Consumer<Channel> beforeFirstRead) {
+        WsClientHandshake handshake = new WsClientHandshake(target, maxFrameSize, timeout, result, beforeFirstRead);
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         ChannelPipeline p = channel.pipeline();
         if (ssl != null) {
@@ -106,12 +149,21 @@ final class WsClientHandshake extends SimpleChannelInboundHandler<FullHttpRespon
             return;
         }
         deadline.cancel(false);
+        if (result.isDone()) {
+            ctx.close(); // cancelled meanwhile
+            return;
+        }
         ChannelPipeline p = ctx.pipeline();
-        // Netty's client decoder closes by itself on a protocol violation; ours leaves that to WsFrameCodec.
-        p.replace("ws-decoder", "ws-decoder",
-                new WebSocket13FrameDecoder(WsServerHandshake.decoderConfig(maxFrameSize, false)));
         p.addLast(WsFrameCodec.NAME, new WsFrameCodec(address, maxFrameSize, timeout));
         p.remove(this);
+        // Still inside the read that brought the 101: bytes that came with it are decoded after this returns (the
+        // HTTP codec passes them on once upgraded), so what beforeFirstRead adds sees them all.
+        try {
+            beforeFirstRead.accept(ctx.channel());
+        } catch (RuntimeException e) {
+            fail(ctx.channel(), new IOException(address + ": setting up the connection failed: " + e, e));
+            return;
+        }
         if (!result.complete(ctx.channel())) {
             ctx.close(); // cancelled meanwhile
         }

@@ -3,7 +3,6 @@ package org.multiserver.ws;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -27,9 +26,21 @@ public final class WsOptions {
     public static final Option<Integer> PORT = Option.integer("ws.port", 0);
 
     /** Host names printed for the public scope instead of interface addresses, such as {@code example.com}. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public static final Option<List<String>> EXTERNAL = new Option<>("ws.external", (Class) List.class, List.of(),
-            text -> Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+    public static final Option<List<String>> EXTERNAL = Option.list("ws.external", List.of());
+
+    /**
+     * Servers: the web origins whose pages may connect, such as {@code https://app.example, http://localhost:8080}
+     * (scheme, host and port, as browsers send them in the {@code Origin} header; {@code null} for pages without an
+     * origin, such as local files). A request whose {@code Origin} is not in the list gets HTTP 403 and no upgrade.
+     * A request without an {@code Origin} header (Java, node and other clients that are not browsers) is always
+     * allowed: the header protects browsers' users, and any other client can send whatever it likes.
+     *
+     * <p>Default: not set, and every origin is accepted, as the JS plugin does. Set it on a server that browsers
+     * can reach: without it, any page a user opens can connect to the server through the user's browser, and a
+     * page from a host name that resolves to 127.0.0.1 (DNS rebinding) can reach a server on the user's own
+     * machine. An empty list refuses every request that carries an {@code Origin}, so no page at all.
+     */
+    public static final Option<List<String>> ORIGINS = Option.list("ws.origins", null);
 
     /**
      * The largest frame payload accepted from a peer, in bytes; a bigger frame closes the connection with status

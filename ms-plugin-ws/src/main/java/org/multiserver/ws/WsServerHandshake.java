@@ -60,10 +60,11 @@ final class WsServerHandshake extends SimpleChannelInboundHandler<FullHttpReques
      * @param path        the only path upgrades are accepted on, or null for any path (as the JS plugin does)
      * @param responder   answers plain HTTP requests, or null for the default 404
      * @param httpHandler makes a Netty handler for plain HTTP requests, or null
+     * @param origins     the origins whose pages may upgrade, or null for any ({@link WsOptions#ORIGINS})
      */
     record Config(boolean secure, String path, int maxFrameSize, Duration handshakeTimeout,
                   Function<FullHttpRequest, FullHttpResponse> responder, Supplier<ChannelHandler> httpHandler,
-                  SslContext ssl) {
+                  SslContext ssl, AllowedOrigins origins) {
     }
 
     private final Config config;
@@ -120,6 +121,12 @@ final class WsServerHandshake extends SimpleChannelInboundHandler<FullHttpReques
             plain(ctx, request);
             return;
         }
+        String refused = refusedOrigin(request);
+        if (refused != null) {
+            refuse(ctx, HttpResponseStatus.FORBIDDEN, "pages from the origin '" + refused + "' may not connect"
+                    + " (" + WsOptions.ORIGINS.name() + ")", null);
+            return;
+        }
         String path = new QueryStringDecoder(request.uri()).path();
         if (config.path() != null && !config.path().equals(path)) {
             refuse(ctx, HttpResponseStatus.NOT_FOUND, "no WebSocket endpoint at " + path + " (try "
@@ -154,6 +161,22 @@ final class WsServerHandshake extends SimpleChannelInboundHandler<FullHttpReques
                 ctx.close();
             }
         });
+    }
+
+    /**
+     * The first {@code Origin} of the request that the allow-list refuses, or null: none is set, the request has no
+     * {@code Origin} (not a browser), or every one it carries is allowed.
+     */
+    private String refusedOrigin(FullHttpRequest request) {
+        if (config.origins() == null) {
+            return null;
+        }
+        for (String origin : request.headers().getAll(HttpHeaderNames.ORIGIN)) {
+            if (!config.origins().allows(origin)) {
+                return origin;
+            }
+        }
+        return null;
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.multiserver.address.Section;
 import org.multiserver.net.NetOptions;
 import org.multiserver.net.NetTransportProvider;
@@ -73,12 +74,18 @@ final class WsTransport implements Transport {
 
             @Override
             public CompletableFuture<Channel> connect() {
-                return dial(target, canonical);
+                return dial(target, canonical, channel -> { });
+            }
+
+            @Override
+            public CompletableFuture<Channel> connect(Consumer<Channel> beforeFirstRead) {
+                return dial(target, canonical, beforeFirstRead);
             }
         });
     }
 
-    private CompletableFuture<Channel> dial(WsAddress target, Section address) {
+    /** TCP from net, then TLS and the upgrade; {@code beforeFirstRead} runs after the upgrade, before any data. */
+    private CompletableFuture<Channel> dial(WsAddress target, Section address, Consumer<Channel> beforeFirstRead) {
         SslContext ssl;
         try {
             ssl = target.secure() ? clientTls() : null;
@@ -105,7 +112,7 @@ final class WsTransport implements Transport {
                 return;
             }
             ch.eventLoop().execute(() -> WsClientHandshake.start(ch, target, ssl,
-                    context.option(WsOptions.MAX_FRAME_SIZE), context.handshakeTimeout(), result));
+                    context.option(WsOptions.MAX_FRAME_SIZE), context.handshakeTimeout(), result, beforeFirstRead));
         });
         return result;
     }
@@ -144,7 +151,7 @@ final class WsTransport implements Transport {
                     new WsAddress(secure, host, port, path).serverPath(),
                     context.option(WsOptions.MAX_FRAME_SIZE), context.handshakeTimeout(),
                     context.option(WsOptions.HTTP_RESPONDER), context.option(WsOptions.HTTP_HANDLER),
-                    secure ? Tls.server(context) : null);
+                    secure ? Tls.server(context) : null, AllowedOrigins.of(context.option(WsOptions.ORIGINS)));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }

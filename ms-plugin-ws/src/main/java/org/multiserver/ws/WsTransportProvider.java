@@ -30,7 +30,7 @@ public final class WsTransportProvider implements TransportProvider {
 
     @Override
     public List<Option<?>> options() {
-        return List.of(WsOptions.HOST, WsOptions.PORT, WsOptions.EXTERNAL, WsOptions.MAX_FRAME_SIZE,
+        return List.of(WsOptions.HOST, WsOptions.PORT, WsOptions.EXTERNAL, WsOptions.MAX_FRAME_SIZE, WsOptions.ORIGINS,
                 WsOptions.TLS_CERT, WsOptions.TLS_KEY, WsOptions.TLS_TRUST, WsOptions.TLS_TRUST_ALL,
                 WsOptions.HTTP_RESPONDER, WsOptions.HTTP_HANDLER);
     }

@@ -21,6 +21,7 @@ import org.multiserver.address.Address;
 import org.multiserver.address.Section;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Transform;
+import org.multiserver.testing.NodeProcess;
 
 /**
  * Our handshake and box-stream against the real JS {@code multiserver} 3.8.2 / {@code secret-handshake} 1.1.21 on
@@ -47,14 +48,14 @@ class JsInteropTest {
     void jsServer_javaClient_severalMiBBothWays_cleanEndEachWay() throws Exception {
         byte[] serverSeed = random(32);
         ShsKeyPair clientKeys = ShsKeyPair.generate();
-        try (JsPeer js = JsPeer.start("echo-server.js", "--seed", b64(serverSeed))) {
-            JsAddress address = JsAddress.of(js.awaitEvent("listening", WAIT));
+        try (NodeProcess js = NodeProcess.start("js", "echo-server.js", "--seed", b64(serverSeed))) {
+            JsAddress address = JsAddress.of(js.await("listening", WAIT));
             assertThat(address.key).isEqualTo(ShsKeyPair.fromSeed(serverSeed).publicKey());
 
             Loopback.Peer client = LOOPBACK.connect(address.socket, SSB_APP_KEY, clientKeys, address.key,
                     Duration.ofSeconds(10));
             assertThat(client.handshake().get(10, TimeUnit.SECONDS)).isEqualTo(address.key);
-            assertThat(js.awaitEvent("connection", WAIT).path("remote").asText())
+            assertThat(js.await("connection", WAIT).path("remote").asText())
                     .isEqualTo(clientKeys.publicKeyBase64());
 
             long total = 4L * 1024 * 1024 + 3 * 4097 + 1;
@@ -64,7 +65,7 @@ class JsInteropTest {
             assertThat(echoed.length).isEqualTo(total);
             assertThat(TestBytes.firstMismatch(echoed)).isEqualTo(-1);
             // Our goodbye ended the JS source cleanly (no "stream-error"), and its goodbye ended ours.
-            assertThat(js.awaitEvent("end", WAIT).path("bytes").asLong()).isEqualTo(total);
+            assertThat(js.await("end", WAIT).path("bytes").asLong()).isEqualTo(total);
             client.app().inputEnded.get(10, TimeUnit.SECONDS);
             assertThat(client.app().error).isNotDone();
             client.channel().close().sync();
@@ -76,12 +77,12 @@ class JsInteropTest {
     void jsServer_javaClientWithInviteSeed_isKnownByTheSeedsKey() throws Exception {
         byte[] inviteSeed = random(32);
         Transform transform = new ShsTransformProvider().create(context().build());
-        try (JsPeer js = JsPeer.start("echo-server.js")) {
-            JsAddress address = JsAddress.of(js.awaitEvent("listening", WAIT));
+        try (NodeProcess js = NodeProcess.start("js", "echo-server.js")) {
+            JsAddress address = JsAddress.of(js.await("listening", WAIT));
             Section invite = Section.parse(address.shs + ":" + b64(inviteSeed));
             Loopback.Peer client = LOOPBACK.connect(address.socket, transform.parse(invite).orElseThrow());
             assertThat(client.handshake().get(10, TimeUnit.SECONDS)).isEqualTo(address.key);
-            assertThat(js.awaitEvent("connection", WAIT).path("remote").asText())
+            assertThat(js.await("connection", WAIT).path("remote").asText())
                     .isEqualTo(ShsKeyPair.fromSeed(inviteSeed).publicKeyBase64());
             client.channel().close().sync();
         }
@@ -89,36 +90,36 @@ class JsInteropTest {
 
     @Test
     void jsServer_javaClientDiallingTheWrongKey_failsBothSides() throws Exception {
-        try (JsPeer js = JsPeer.start("echo-server.js")) {
-            JsAddress address = JsAddress.of(js.awaitEvent("listening", WAIT));
+        try (NodeProcess js = NodeProcess.start("js", "echo-server.js")) {
+            JsAddress address = JsAddress.of(js.await("listening", WAIT));
             Loopback.Peer client = LOOPBACK.connect(address.socket, SSB_APP_KEY, ShsKeyPair.generate(),
                     ShsKeyPair.generate().publicKey(), Duration.ofSeconds(10));
             assertFails(client.handshake(), "shs: server rejected client auth (message 3)");
-            assertThat(js.awaitEvent("handshake-error", WAIT).path("message").asText())
+            assertThat(js.await("handshake-error", WAIT).path("message").asText())
                     .startsWith("shs.server: client hello invalid (phase 3)");
         }
     }
 
     @Test
     void jsServer_javaClientWithAnotherAppKey_failsBothSides() throws Exception {
-        try (JsPeer js = JsPeer.start("echo-server.js")) {
-            JsAddress address = JsAddress.of(js.awaitEvent("listening", WAIT));
+        try (NodeProcess js = NodeProcess.start("js", "echo-server.js")) {
+            JsAddress address = JsAddress.of(js.await("listening", WAIT));
             Loopback.Peer client = LOOPBACK.connect(address.socket, random(32), ShsKeyPair.generate(), address.key,
                     Duration.ofSeconds(10));
             assertFails(client.handshake(), "shs: the server hung up instead of sending its challenge (message 2)");
-            assertThat(js.awaitEvent("handshake-error", WAIT).path("message").asText())
+            assertThat(js.await("handshake-error", WAIT).path("message").asText())
                     .startsWith("shs.server: client sent invalid challenge (phase 1)");
         }
     }
 
     @Test
     void jsServerThatDenies_failsTheJavaClientAtMessage3() throws Exception {
-        try (JsPeer js = JsPeer.start("echo-server.js", "--deny")) {
-            JsAddress address = JsAddress.of(js.awaitEvent("listening", WAIT));
+        try (NodeProcess js = NodeProcess.start("js", "echo-server.js", "--deny")) {
+            JsAddress address = JsAddress.of(js.await("listening", WAIT));
             Loopback.Peer client = LOOPBACK.connect(address.socket, SSB_APP_KEY, ShsKeyPair.generate(), address.key,
                     Duration.ofSeconds(10));
             assertFails(client.handshake(), "shs: server rejected client auth (message 3)");
-            assertThat(js.awaitEvent("handshake-error", WAIT).path("message").asText())
+            assertThat(js.await("handshake-error", WAIT).path("message").asText())
                     .startsWith("shs.server: we did not authorize the client (phase 4)");
         }
     }
@@ -131,14 +132,14 @@ class JsInteropTest {
         byte[] clientSeed = random(32);
         Loopback.Server server = LOOPBACK.echoServer(SSB_APP_KEY, serverKeys,
                 key -> CompletableFuture.completedFuture(true), Duration.ofSeconds(10));
-        try (JsPeer js = JsPeer.start("client.js", address(server), "--seed", b64(clientSeed),
+        try (NodeProcess js = NodeProcess.start("js", "client.js", address(server), "--seed", b64(clientSeed),
                 "--bytes", Long.toString(3L * 1024 * 1024 + 7), "--chunk", "4099")) {
             Loopback.Peer accepted = server.next();
             assertThat(accepted.handshake().get(10, TimeUnit.SECONDS))
                     .isEqualTo(ShsKeyPair.fromSeed(clientSeed).publicKey());
-            assertThat(js.awaitEvent("connected", WAIT).path("remote").asText())
+            assertThat(js.await("connected", WAIT).path("remote").asText())
                     .isEqualTo(serverKeys.publicKeyBase64());
-            JsonNode done = js.awaitEvent("done", Duration.ofSeconds(60));
+            JsonNode done = js.await("done", Duration.ofSeconds(60));
             assertThat(done.path("received").asLong()).isEqualTo(3L * 1024 * 1024 + 7);
             assertThat(js.awaitExit(WAIT)).as(js.stderr()).isZero(); // 0: the echo matched and ended cleanly
             accepted.app().inputEnded.get(10, TimeUnit.SECONDS);      // the JS goodbye reached us
@@ -153,7 +154,7 @@ class JsInteropTest {
         ShsKeyPair serverKeys = ShsKeyPair.generate();
         Loopback.Server server = LOOPBACK.echoServer(SSB_APP_KEY, serverKeys,
                 key -> CompletableFuture.completedFuture(true), Duration.ofSeconds(10));
-        try (JsPeer js = JsPeer.start("client.js", address(server), "--stdio")) {
+        try (NodeProcess js = NodeProcess.start("js", "client.js", address(server), "--stdio")) {
             js.stdinAndClose("hello over shs\n".getBytes(StandardCharsets.UTF_8));
             assertThat(js.awaitExit(WAIT)).as(js.stderr()).isZero();
             assertThat(js.stdout()).isEqualTo("hello over shs\n");
@@ -170,7 +171,8 @@ class JsInteropTest {
         Transform transform = new ShsTransformProvider().create(context()
                 .option(ShsTransformProvider.KEYS, serverKeys).build());
         Loopback.Server server = LOOPBACK.echoServer(transform, serverKeys);
-        try (JsPeer js = JsPeer.start("client.js", address(server) + ":" + b64(inviteSeed), "--bytes", "5000")) {
+        try (NodeProcess js = NodeProcess.start("js", "client.js", address(server) + ":" + b64(inviteSeed),
+                "--bytes", "5000")) {
             Loopback.Peer accepted = server.next();
             assertThat(accepted.handshake().get(10, TimeUnit.SECONDS))
                     .isEqualTo(ShsKeyPair.fromSeed(inviteSeed).publicKey());
@@ -186,7 +188,7 @@ class JsInteropTest {
                 key -> CompletableFuture.completedFuture(true), Duration.ofSeconds(10));
         String wrong = "net:127.0.0.1:" + server.address().getPort() + "~shs:"
                 + ShsKeyPair.generate().publicKeyBase64();
-        try (JsPeer js = JsPeer.start("client.js", wrong)) {
+        try (NodeProcess js = NodeProcess.start("js", "client.js", wrong)) {
             assertFails(server.next().handshake(), "shs: client auth invalid (message 3)");
             assertThat(js.awaitExit(WAIT)).isEqualTo(2);
             assertThat(js.stderr()).contains("shs.client: server hung up when we sent hello (phase 3)");
@@ -199,7 +201,7 @@ class JsInteropTest {
     void javaServer_jsClientWithAnotherAppKey_failsBothSides() throws Exception {
         Loopback.Server server = LOOPBACK.echoServer(SSB_APP_KEY, ShsKeyPair.generate(),
                 key -> CompletableFuture.completedFuture(true), Duration.ofSeconds(10));
-        try (JsPeer js = JsPeer.start("client.js", address(server), "--app-key", b64(random(32)))) {
+        try (NodeProcess js = NodeProcess.start("js", "client.js", address(server), "--app-key", b64(random(32)))) {
             assertFails(server.next().handshake(), "shs: client challenge invalid (message 1)");
             assertThat(js.awaitExit(WAIT)).isEqualTo(2);
             assertThat(js.stderr()).contains("(phase 1)");
@@ -221,7 +223,7 @@ class JsInteropTest {
                     return CompletableFuture.supplyAsync(() -> false); // decided on another thread
                 }).build());
         Loopback.Server server = LOOPBACK.echoServer(transform, serverKeys);
-        try (JsPeer js = JsPeer.start("client.js", address(server), "--seed", b64(clientSeed))) {
+        try (NodeProcess js = NodeProcess.start("js", "client.js", address(server), "--seed", b64(clientSeed))) {
             String clientKey = ShsKeyPair.fromSeed(clientSeed).publicKeyBase64();
             assertFails(server.next().handshake(), "shs: client " + clientKey + " not authorized (message 3)");
             assertThat(asked.get(10, TimeUnit.SECONDS)).isEqualTo(clientKey);

@@ -15,6 +15,7 @@ import org.multiserver.core.MultiServer;
 import org.multiserver.shs.ShsKeyPair;
 import org.multiserver.shs.ShsTransformProvider;
 import org.multiserver.spi.Scope;
+import org.multiserver.testing.NodeProcess;
 
 /**
  * A real browser (Debian's Chromium, headless, driven by playwright-core) runs the real JS multiserver client with

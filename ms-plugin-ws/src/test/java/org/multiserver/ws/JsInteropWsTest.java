@@ -18,6 +18,7 @@ import org.multiserver.core.MultiServer;
 import org.multiserver.shs.ShsKeyPair;
 import org.multiserver.shs.ShsTransformProvider;
 import org.multiserver.spi.Scope;
+import org.multiserver.testing.NodeProcess;
 
 /**
  * ws~shs against the real JS multiserver 3.8.2 (its ws plugin, secret-handshake 1.1.21), several MiB each way, both

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
 import org.multiserver.spi.Scope;
+import org.multiserver.testing.NodeProcess;
 
 /** wss: TLS from PEM files, clients that trust a CA file, refuse an unknown certificate, or trust all on request. */
 @Timeout(60)

@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import org.multiserver.address.Address;
 import org.multiserver.address.MultiAddress;
 import org.multiserver.core.Connection;
+import org.multiserver.core.Failures;
 import org.multiserver.core.MultiServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +62,7 @@ final class ConnectCommand implements Callable<Integer> {
             MultiServer.Listening listening = local.listen(inbound -> client.connect(target).whenComplete(
                     (remote, error) -> {
                         if (error != null) {
-                            LOG.warn("tunnel to {} failed: {}", target, Main.oneLine(Main.unwrap(error)));
+                            LOG.warn("tunnel to {} failed: {}", target, Main.oneLine(Failures.unwrap(error)));
                             inbound.abort();
                             return;
                         }

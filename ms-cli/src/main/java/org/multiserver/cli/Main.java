@@ -2,6 +2,8 @@ package org.multiserver.cli;
 
 import java.io.PrintWriter;
 import org.multiserver.address.AddressSyntaxException;
+import org.multiserver.core.DialException;
+import org.multiserver.core.Failures;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,7 +55,7 @@ public final class Main {
         CommandLine cli = new CommandLine(main);
         cli.setExecutionExceptionHandler((error, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
-            Throwable cause = unwrap(error);
+            Throwable cause = Failures.unwrap(error);
             err.println("multiserver: " + oneLine(cause));
             if (main.verbose) {
                 cause.printStackTrace(err);
@@ -114,7 +116,7 @@ public final class Main {
         if (cause instanceof AddressSyntaxException || cause instanceof IllegalArgumentException) {
             return USAGE;
         }
-        if (cause instanceof org.multiserver.core.ConnectException connect && !connect.attempts().isEmpty()
+        if (cause instanceof DialException connect && !connect.attempts().isEmpty()
                 && connect.attempts().stream().allMatch(a -> a.skipped()
                         || a.cause() instanceof AddressSyntaxException)) {
             return USAGE;
@@ -122,19 +124,10 @@ public final class Main {
         return FAILED;
     }
 
-    static Throwable unwrap(Throwable error) {
-        while ((error instanceof java.util.concurrent.CompletionException
-                || error instanceof java.util.concurrent.ExecutionException
-                || error instanceof java.io.UncheckedIOException) && error.getCause() != null) {
-            error = error.getCause();
-        }
-        return error;
-    }
-
     /** The message of an error on one line; address errors keep their caret lines, which point at the column. */
     static String oneLine(Throwable error) {
         String message = error.getMessage() != null ? error.getMessage() : error.getClass().getSimpleName();
-        return error instanceof AddressSyntaxException || error instanceof org.multiserver.core.ConnectException
+        return error instanceof AddressSyntaxException || error instanceof DialException
                 ? message : message.replace('\n', ' ');
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.multiserver.core.Connection;
+import org.multiserver.core.Failures;
 import org.multiserver.core.MultiServer;
 import org.multiserver.shs.ShsTransformProvider;
 import org.multiserver.spi.HalfCloseHandler;
@@ -96,7 +97,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Consumer<Connection> handler = handler();
         MultiServer.Builder builder = common.builder().onServerError((peer, stack, error) ->
-                LOG.debug("{} from {} failed: {}", stack, peer, Main.oneLine(Main.unwrap(error))));
+                LOG.debug("{} from {} failed: {}", stack, peer, Main.oneLine(Failures.unwrap(error))));
         if (!allow.isEmpty()) {
             Set<String> allowed = new LinkedHashSet<>();
             for (String key : allow) {

@@ -189,9 +189,9 @@ public final class Connection implements AutoCloseable {
             } catch (java.io.InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {
-                String message = String.valueOf(e.getMessage());
-                throw message.contains(remoteAddress.toString()) ? e
-                        : new IOException(remoteAddress + ": " + message, e.getCause() != null ? e.getCause() : e);
+                // The stream's error repeats the failure's message, with the failure as its cause.
+                throw new ConnectionException(remoteAddress, String.valueOf(e.getMessage()),
+                        e.getCause() != null ? e.getCause() : e);
             }
         }
 

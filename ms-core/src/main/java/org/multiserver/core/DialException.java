@@ -4,13 +4,14 @@ import java.util.List;
 
 /**
  * No alternative of an address led to a connection. The message lists every alternative and why it failed or was
- * skipped, one per line.
+ * skipped, one per line. (Named so as not to shadow {@link java.net.ConnectException}, which a transport's attempt
+ * may carry as its cause.)
  */
-public final class ConnectException extends java.io.IOException {
+public final class DialException extends java.io.IOException {
     private final String address;
     private final List<Attempt> attempts;
 
-    ConnectException(String address, List<Attempt> attempts) {
+    DialException(String address, List<Attempt> attempts) {
         super(message(address, attempts));
         this.address = address;
         this.attempts = List.copyOf(attempts);

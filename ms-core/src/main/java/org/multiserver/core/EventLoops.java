@@ -13,10 +13,15 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import org.multiserver.spi.PluginContext.LoopKind;
 
 /** The one event loop group a MultiServer shares: NIO, or native epoll when asked for and it loads. */
 record EventLoops(EventLoopGroup group, Class<? extends SocketChannel> socketChannelType,
                   Class<? extends ServerSocketChannel> serverSocketChannelType, boolean nativeTransport) {
+
+    LoopKind kind() {
+        return nativeTransport ? LoopKind.EPOLL : LoopKind.NIO;
+    }
 
     static EventLoops create(int threads, boolean preferNative) {
         DefaultThreadFactory threadFactory = new DefaultThreadFactory("multiserver", true);

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.multiserver.address.MultiAddress;
-import org.multiserver.core.ConnectException;
+import org.multiserver.core.DialException;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
 import org.multiserver.spi.Scope;
@@ -137,7 +137,7 @@ class MultiServerNetTest {
     void theFinalErrorListsEveryAttemptAndItsReason() throws Exception {
         int refusedPort = freePort();
         client = MultiServer.builder().listen("net").build();
-        ConnectException error = connectError(client.connect("ws://example.com:80;net:127.0.0.1:" + refusedPort
+        DialException error = connectError(client.connect("ws://example.com:80;net:127.0.0.1:" + refusedPort
                 + ";net:127.0.0.1:99999"));
         assertThat(error.attempts()).hasSize(3);
         assertThat(error.attempts().get(0).skipped()).isTrue();
@@ -326,14 +326,14 @@ class MultiServerNetTest {
         assertThat(java.util.Arrays.mismatch(actual, expected)).as("first differing index").isEqualTo(-1);
     }
 
-    static ConnectException connectError(CompletableFuture<Connection> f) throws Exception {
+    static DialException connectError(CompletableFuture<Connection> f) throws Exception {
         try {
             Connection c = f.get(10, TimeUnit.SECONDS);
             c.close();
             throw new AssertionError("connected to " + c.remoteAddress() + ", expected a failure");
         } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(ConnectException.class);
-            return (ConnectException) e.getCause();
+            assertThat(e.getCause()).isInstanceOf(DialException.class);
+            return (DialException) e.getCause();
         }
     }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.multiserver.core.ConnectException;
+import org.multiserver.core.DialException;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
 import org.multiserver.spi.Scope;
@@ -229,8 +229,8 @@ class OnionThroughMicrosocksTest {
             c.close();
             throw new AssertionError("connected to " + c.remoteAddress() + ", expected a failure");
         } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(ConnectException.class);
-            ConnectException error = (ConnectException) e.getCause();
+            assertThat(e.getCause()).isInstanceOf(DialException.class);
+            DialException error = (DialException) e.getCause();
             assertThat(error.attempts()).hasSize(1);
             return error.attempts().get(0).reason();
         }

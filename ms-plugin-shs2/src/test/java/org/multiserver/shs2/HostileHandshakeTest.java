@@ -49,7 +49,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.multiserver.core.ConnectException;
+import org.multiserver.core.DialException;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
 import org.multiserver.spi.Scope;
@@ -1161,8 +1161,8 @@ class HostileHandshakeTest {
                 c.abort();
                 return fail("connected although the handshake should fail at message " + message);
             } catch (ExecutionException e) {
-                assertThat(e.getCause()).isInstanceOf(ConnectException.class);
-                ConnectException connectError = (ConnectException) e.getCause();
+                assertThat(e.getCause()).isInstanceOf(DialException.class);
+                DialException connectError = (DialException) e.getCause();
                 assertThat(connectError.getMessage()).contains("(message " + message + ")");
                 assertThat(connectError.attempts()).hasSize(1);
                 Throwable cause = connectError.attempts().get(0).cause();

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.multiserver.core.ConnectException;
+import org.multiserver.core.DialException;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
 import org.multiserver.spi.Scope;
@@ -323,8 +323,8 @@ class MultiServerUnixTest {
             c.close();
             throw new AssertionError("connected to " + c.remoteAddress() + ", expected a failure");
         } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(ConnectException.class);
-            return ((ConnectException) e.getCause()).attempts().get(0).reason();
+            assertThat(e.getCause()).isInstanceOf(DialException.class);
+            return ((DialException) e.getCause()).attempts().get(0).reason();
         }
     }
 }

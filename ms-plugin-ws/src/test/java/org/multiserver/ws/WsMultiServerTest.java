@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.multiserver.core.ConnectException;
+import org.multiserver.core.DialException;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
 import org.multiserver.shs.ShsKeyPair;
@@ -227,7 +227,7 @@ class WsMultiServerTest {
             c.close();
             throw new AssertionError("connected to " + c.remoteAddress() + ", expected a failure");
         } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(ConnectException.class);
+            assertThat(e.getCause()).isInstanceOf(DialException.class);
             return e.getCause().getMessage();
         }
     }

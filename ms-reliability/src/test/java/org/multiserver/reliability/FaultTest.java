@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.multiserver.core.ConnectException;
+import org.multiserver.core.DialException;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
 import org.multiserver.shs.RawShs;
@@ -308,7 +308,7 @@ class FaultTest {
             Figures.report("faults", "client of the closed listener sees: " + error);
             assertThat(error).isNotEqualTo("no error").isNotBlank().doesNotContain("null");
         }
-        ConnectException refused = (ConnectException) assertThatThrownBy(
+        DialException refused = (DialException) assertThatThrownBy(
                 () -> client.connect(closingAddress).get(10, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).actual().getCause();
         assertThat(refused.getMessage()).contains("connection refused");

@@ -12,7 +12,8 @@ import java.util.Set;
 import org.multiserver.address.Section;
 
 /**
- * Everything the platform gives a plugin to create an instance: the shared event loop group and its channel types,
+ * Everything the platform gives a plugin to create an instance: the shared event loop group, its kind and its TCP
+ * channel types,
  * the scopes to serve, timeouts, typed options, and the listen spec section when the stack came from one
  * ({@code net:0.0.0.0:8008} for the transport of {@code net:0.0.0.0:8008~shs}). New needs become new accessors here,
  * never new abstract methods on the plugin interfaces.
@@ -23,7 +24,20 @@ public final class PluginContext {
     /** Default for {@link #handshakeTimeout()}. */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
+    /**
+     * The I/O the event loop group does, so a plugin that needs other channels than TCP's (unix domain sockets,
+     * UDP) can pick the ones that match it: {@code EpollDomainSocketChannel} on {@link #EPOLL} loops,
+     * {@code NioDomainSocketChannel} on {@link #NIO} ones. A channel of the other kind does not register.
+     */
+    public enum LoopKind {
+        /** The JDK's selectors ({@code NioIoHandler}), on every platform. */
+        NIO,
+        /** Linux's epoll ({@code EpollIoHandler}, netty-transport-native-epoll). */
+        EPOLL
+    }
+
     private final EventLoopGroup eventLoopGroup;
+    private final LoopKind loopKind;
     private final Class<? extends SocketChannel> socketChannelType;
     private final Class<? extends ServerSocketChannel> serverSocketChannelType;
     private final Set<Scope> scopes;
@@ -35,6 +49,7 @@ public final class PluginContext {
 
     private PluginContext(Builder b) {
         this.eventLoopGroup = Objects.requireNonNull(b.eventLoopGroup, "eventLoopGroup");
+        this.loopKind = Objects.requireNonNull(b.loopKind, "loopKind");
         this.socketChannelType = Objects.requireNonNull(b.socketChannelType, "socketChannelType");
         this.serverSocketChannelType = Objects.requireNonNull(b.serverSocketChannelType, "serverSocketChannelType");
         this.scopes = b.scopes == null ? null : Set.copyOf(b.scopes);
@@ -53,6 +68,7 @@ public final class PluginContext {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.eventLoopGroup = eventLoopGroup;
+        b.loopKind = loopKind;
         b.socketChannelType = socketChannelType;
         b.serverSocketChannelType = serverSocketChannelType;
         b.scopes = scopes;
@@ -67,6 +83,11 @@ public final class PluginContext {
     /** The one event loop group every stack shares; owned and closed by the platform, never by a plugin. */
     public EventLoopGroup eventLoopGroup() {
         return eventLoopGroup;
+    }
+
+    /** What kind of event loops {@link #eventLoopGroup()} has, to pick channel types other than TCP's. */
+    public LoopKind loopKind() {
+        return loopKind;
     }
 
     /** The TCP client channel type that matches {@link #eventLoopGroup()} (epoll or NIO). */
@@ -120,6 +141,7 @@ public final class PluginContext {
 
     public static final class Builder {
         private EventLoopGroup eventLoopGroup;
+        private LoopKind loopKind;
         private Class<? extends SocketChannel> socketChannelType;
         private Class<? extends ServerSocketChannel> serverSocketChannelType;
         private Set<Scope> scopes;
@@ -132,12 +154,34 @@ public final class PluginContext {
         private Builder() {
         }
 
-        public Builder eventLoopGroup(EventLoopGroup group, Class<? extends SocketChannel> socketChannelType,
+        /** The group, its kind and its TCP channel types. */
+        public Builder eventLoopGroup(EventLoopGroup group, LoopKind kind,
+                                      Class<? extends SocketChannel> socketChannelType,
                                       Class<? extends ServerSocketChannel> serverSocketChannelType) {
             this.eventLoopGroup = group;
+            this.loopKind = Objects.requireNonNull(kind, "kind");
             this.socketChannelType = socketChannelType;
             this.serverSocketChannelType = serverSocketChannelType;
             return this;
+        }
+
+        /** The group and its TCP channel types; the kind is the channel types': NIO's or epoll's. */
+        public Builder eventLoopGroup(EventLoopGroup group, Class<? extends SocketChannel> socketChannelType,
+                                      Class<? extends ServerSocketChannel> serverSocketChannelType) {
+            return eventLoopGroup(group, kindOf(socketChannelType), socketChannelType, serverSocketChannelType);
+        }
+
+        private static LoopKind kindOf(Class<? extends SocketChannel> socketChannelType) {
+            Objects.requireNonNull(socketChannelType, "socketChannelType");
+            if (io.netty.channel.socket.nio.NioSocketChannel.class.isAssignableFrom(socketChannelType)) {
+                return LoopKind.NIO;
+            }
+            // By name: the epoll classes are in netty-transport-classes-epoll, which the SPI does not depend on.
+            if (socketChannelType.getName().startsWith("io.netty.channel.epoll.")) {
+                return LoopKind.EPOLL;
+            }
+            throw new IllegalArgumentException("cannot tell the loop kind of " + socketChannelType.getName()
+                    + " (NIO or epoll): give it with eventLoopGroup(group, kind, ...)");
         }
 
         public Builder scopes(Set<Scope> scopes) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.multiserver.core.ConnectException;
+import org.multiserver.core.DialException;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
 import org.multiserver.onion.OnionOptions;
@@ -277,8 +277,8 @@ class OnionOverPrivateTorTest {
             c.close();
             throw new AssertionError("connected to " + target + ", expected a failure");
         } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(ConnectException.class);
-            List<ConnectException.Attempt> attempts = ((ConnectException) e.getCause()).attempts();
+            assertThat(e.getCause()).isInstanceOf(DialException.class);
+            List<DialException.Attempt> attempts = ((DialException) e.getCause()).attempts();
             assertThat(attempts).hasSize(1);
             return attempts.get(0).reason();
         }

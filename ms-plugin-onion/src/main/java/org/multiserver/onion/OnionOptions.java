@@ -1,9 +1,7 @@
 package org.multiserver.onion;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import org.multiserver.spi.Option;
 
 /**
@@ -18,17 +16,15 @@ public final class OnionOptions {
      * The SOCKS5 proxies to try, in order, as {@code host:port} (comma-separated as text). Default: the tor daemon
      * ({@code 127.0.0.1:9050}), then Tor Browser ({@code 127.0.0.1:9150}), as the JS plugin tries them.
      */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public static final Option<List<String>> SOCKS = new Option<>("onion.socks", (Class) List.class,
-            List.of("127.0.0.1:9050", "127.0.0.1:9150"), OnionOptions::list);
+    public static final Option<List<String>> SOCKS = Option.list("onion.socks",
+            List.of("127.0.0.1:9050", "127.0.0.1:9150"));
 
     /**
      * How long one attempt through one proxy may take, TCP connect and SOCKS handshake each (tor answers the SOCKS
      * request only once the onion service answered). Default: the platform's connect timeout (10 s unless set);
      * reaching an onion service on a cold tor often takes longer, so 60 s is a good value for real use.
      */
-    public static final Option<Duration> CONNECT_TIMEOUT = new Option<>("onion.connect-timeout", Duration.class,
-            null, OnionOptions::duration);
+    public static final Option<Duration> CONNECT_TIMEOUT = Option.duration("onion.connect-timeout", null);
 
     /** Tor's control port, {@code host:port}, for the server side. Default {@code 127.0.0.1:9051}. */
     public static final Option<String> CONTROL = Option.string("onion.control", "127.0.0.1:9051");
@@ -56,30 +52,4 @@ public final class OnionOptions {
      * an onion address reads like the net one.
      */
     public static final Option<Integer> VIRTUAL_PORT = Option.integer("onion.virtual-port", 8008);
-
-    private static List<String> list(String text) {
-        return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    }
-
-    /** {@code 30} or {@code 30s} (seconds), {@code 500ms}, {@code 2m}, or ISO-8601 ({@code PT30S}). */
-    private static Duration duration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.startsWith("pt")) {
-                return Duration.parse(t);
-            }
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
-            }
-            if (t.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1).trim()));
-            }
-            if (t.endsWith("m")) {
-                return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1).trim()));
-            }
-            return Duration.ofSeconds(Long.parseLong(t));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("expected a duration such as 30s, 500ms or PT1M, got '" + text + "'");
-        }
-    }
 }

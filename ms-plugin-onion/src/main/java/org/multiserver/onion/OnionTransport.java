@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.multiserver.address.Section;
 import org.multiserver.net.NetTransportProvider;
 import org.multiserver.spi.HalfCloseHandler;
@@ -76,7 +77,12 @@ final class OnionTransport implements Transport {
 
             @Override
             public CompletableFuture<Channel> connect() {
-                return new SocksDial(context, proxies, timeout, canonical, target).start();
+                return connect(channel -> { });
+            }
+
+            @Override
+            public CompletableFuture<Channel> connect(Consumer<Channel> beforeFirstRead) {
+                return new SocksDial(context, proxies, timeout, canonical, target, beforeFirstRead).start();
             }
         });
     }

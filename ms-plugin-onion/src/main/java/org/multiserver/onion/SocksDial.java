@@ -3,7 +3,6 @@ package org.multiserver.onion;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -12,6 +11,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.socksx.v5.Socks5CommandResponse;
 import io.netty.handler.proxy.ProxyConnectException;
+import io.netty.handler.proxy.ProxyConnectionEvent;
 import io.netty.handler.proxy.Socks5ProxyHandler;
 import io.netty.resolver.NoopAddressResolverGroup;
 import java.io.IOException;
@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.multiserver.address.Section;
 import org.multiserver.spi.PluginContext;
 import org.slf4j.Logger;
@@ -37,24 +38,26 @@ final class SocksDial {
     private static final Logger LOG = LoggerFactory.getLogger(SocksDial.class);
     private static final String SOCKS = "onion-socks";
     private static final String REPLY = "onion-socks-reply";
-    private static final String FAILURE = "onion-socks-failure";
+    private static final String DONE = "onion-socks-done";
 
     private final PluginContext context;
     private final List<TorEndpoint> proxies;
     private final Duration timeout;
     private final Section address;
     private final OnionAddress target;
+    private final Consumer<Channel> beforeFirstRead;
     private final CompletableFuture<Channel> result = new CompletableFuture<>();
     private final List<String> failures = new ArrayList<>();
     private volatile Channel current;
 
     SocksDial(PluginContext context, List<TorEndpoint> proxies, Duration timeout, Section address,
-              OnionAddress target) {
+              OnionAddress target, Consumer<Channel> beforeFirstRead) {
         this.context = context;
         this.proxies = proxies;
         this.timeout = timeout;
         this.address = address;
         this.target = target;
+        this.beforeFirstRead = beforeFirstRead;
     }
 
     CompletableFuture<Channel> start() {
@@ -75,11 +78,7 @@ final class SocksDial {
             return;
         }
         if (index == proxies.size()) {
-            String all;
-            synchronized (failures) {
-                all = String.join("; ", failures);
-            }
-            result.completeExceptionally(new IOException(address + ": " + all));
+            fail("");
             return;
         }
         TorEndpoint proxy = proxies.get(index);
@@ -106,7 +105,7 @@ final class SocksDial {
                         ch.pipeline().addLast(SOCKS, socks);
                         // Between the SOCKS decoder (added before the proxy handler) and the proxy handler.
                         ch.pipeline().addBefore(SOCKS, REPLY, reply);
-                        ch.pipeline().addLast(FAILURE, HandshakeFailure.INSTANCE);
+                        ch.pipeline().addLast(DONE, new SocksDone());
                     }
                 });
         AtomicBoolean settled = new AtomicBoolean();
@@ -137,10 +136,13 @@ final class SocksDial {
             if (!settled.compareAndSet(false, true)) {
                 return;
             }
-            // The handshake is over and its codec gone: leave a plain byte pipe to the layers above.
-            channel.pipeline().remove(REPLY);
-            channel.pipeline().remove(SOCKS);
-            channel.pipeline().remove(FAILURE);
+            // The handshake is over and its codec gone: leave a plain byte pipe to the layers above. Netty may call
+            // this later than the end of the exchange, when the peer may have closed and the pipeline is empty.
+            for (String name : List.of(REPLY, SOCKS, DONE)) {
+                if (channel.pipeline().context(name) != null) {
+                    channel.pipeline().remove(name);
+                }
+            }
             if (!result.complete(channel)) {
                 channel.close();
             }
@@ -160,7 +162,20 @@ final class SocksDial {
         synchronized (failures) {
             failures.add(why);
         }
+        if (reply != null && SocksReply.isAboutTheOnionService(reply.code)) {
+            // tor's verdict on the service itself: another proxy asks the same network the same question.
+            fail("the onion service is not reachable: ");
+            return;
+        }
         attempt(index + 1);
+    }
+
+    private void fail(String verdict) {
+        String all;
+        synchronized (failures) {
+            all = String.join("; ", failures);
+        }
+        result.completeExceptionally(new IOException(address + ": " + verdict + all));
     }
 
     private String describe(Throwable error, ReplySpy reply) {
@@ -192,16 +207,38 @@ final class SocksDial {
     }
 
     /**
-     * The proxy handler reports a failed handshake twice: through its connect future, which we turn into the error,
-     * and as an exception down the pipeline, which would reach Netty's tail and be logged as a stack trace.
+     * Behind the proxy handler. It adds the platform's handlers ({@code beforeFirstRead}) when the proxy handler
+     * announces the end of the exchange ({@link ProxyConnectionEvent}, fired on the event loop before the bytes that
+     * follow the SOCKS answer go on): a server that speaks first may have sent them in the answer's very packet, and
+     * the proxy handler's connect future may notify its listeners only later, after those bytes passed (seen in
+     * {@code SocksRepliesTest}). Until then it also swallows the exception the proxy handler fires for a failed
+     * handshake, which its connect future reports already and which would reach Netty's tail as a stack trace.
      */
-    @ChannelHandler.Sharable
-    private static final class HandshakeFailure extends ChannelInboundHandlerAdapter {
-        static final HandshakeFailure INSTANCE = new HandshakeFailure();
+    private final class SocksDone extends ChannelInboundHandlerAdapter {
+        private boolean connected;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (!(evt instanceof ProxyConnectionEvent) || connected) {
+                ctx.fireUserEventTriggered(evt);
+                return;
+            }
+            connected = true;
+            try {
+                beforeFirstRead.accept(ctx.channel());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+                ctx.close();
+            }
+        }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.trace("SOCKS handshake failed: {}", cause.toString());
+            if (connected) {
+                ctx.fireExceptionCaught(cause);
+            } else {
+                LOG.trace("SOCKS handshake failed: {}", cause.toString());
+            }
         }
     }
 

@@ -10,6 +10,11 @@ final class SocksReply {
         return String.format("0x%02X (%s)", code & 0xff, words(code & 0xff));
     }
 
+    /** tor's extended codes: answers about the onion service, not about the proxy or the path to it. */
+    static boolean isAboutTheOnionService(int code) {
+        return code >= 0xF0 && code <= 0xF7;
+    }
+
     static String words(int code) {
         return switch (code) {
             case 0x00 -> "succeeded";
@@ -21,10 +26,11 @@ final class SocksReply {
             case 0x06 -> "TTL expired: tor gave up waiting for a circuit or an answer";
             case 0x07 -> "command not supported";
             case 0x08 -> "address type not supported";
-            // tor's ExtendedErrors (proposal 304), for .onion destinations
-            case 0xF0 -> "onion service descriptor can not be found";
+            // tor's ExtendedErrors (proposal 304, socks-extensions), for .onion destinations
+            case 0xF0 -> "onion service descriptor can not be found: the service is not published, or not yet";
             case 0xF1 -> "onion service descriptor is invalid";
-            case 0xF2 -> "onion service introduction failed";
+            case 0xF2 -> "onion service introduction failed: the service is no longer at its introduction points,"
+                    + " it is likely not running";
             case 0xF3 -> "onion service rendezvous failed";
             case 0xF4 -> "onion service missing client authorization";
             case 0xF5 -> "onion service wrong client authorization";

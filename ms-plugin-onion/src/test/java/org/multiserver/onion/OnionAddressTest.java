@@ -83,14 +83,4 @@ class OnionAddressTest {
                     assertThat(e.input()).isEqualTo(address);
                 });
     }
-
-    @Test
-    void socksRepliesInWords() {
-        assertThat(SocksReply.describe(0x04)).isEqualTo("0x04 (host unreachable)");
-        assertThat(SocksReply.describe(0x05)).isEqualTo("0x05 (connection refused)");
-        assertThat(SocksReply.describe(0x01)).isEqualTo("0x01 (general SOCKS server failure)");
-        assertThat(SocksReply.describe(0xF0)).isEqualTo("0xF0 (onion service descriptor can not be found)");
-        assertThat(SocksReply.describe(0xF7)).isEqualTo("0xF7 (onion service introduction timed out)");
-        assertThat(SocksReply.describe(0x42)).isEqualTo("0x42 (unknown reply code)");
-    }
 }

@@ -35,6 +35,10 @@ class OnionOptionsTest {
         assertThat(OnionOptions.CONNECT_TIMEOUT.parse("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
         assertThatThrownBy(() -> OnionOptions.CONNECT_TIMEOUT.parse("soon"))
                 .hasMessage("option onion.connect-timeout: expected a duration such as 30s, 500ms or PT1M, got 'soon'");
+        assertThatThrownBy(() -> OnionOptions.CONNECT_TIMEOUT.parse("0"))
+                .hasMessage("option onion.connect-timeout: expected a positive duration, got '0'");
+        assertThatThrownBy(() -> MultiServer.builder().option(OnionOptions.CONNECT_TIMEOUT, Duration.ZERO)
+                .listen("onion").build()).hasMessage("option onion.connect-timeout must be positive, got PT0S");
         assertThat(TorEndpoint.parse("x", "[::1]:9050")).isEqualTo(new TorEndpoint("::1", 9050));
         assertThat(TorEndpoint.parse("x", "[::1]:9050").toString()).isEqualTo("[::1]:9050");
     }

@@ -162,10 +162,8 @@ class OnionThroughMicrosocksTest {
                     .option(OnionOptions.CONNECT_TIMEOUT, Duration.ofMillis(700)).listen("onion").build());
             CompletableFuture<Connection> timingOut = client.connect("onion:localhost:1");
             try (Socket first = silent.accept()) {
-                long start = System.nanoTime();
                 assertThat(reasonOf(timingOut)).isEqualTo("onion:localhost:1: SOCKS proxy 127.0.0.1:"
                         + silent.getLocalPort() + ": no answer to the SOCKS request within 700 ms");
-                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5000);
                 assertThat(first.getInputStream().readNBytes(3)).containsExactly(5, 1, 0); // SOCKS5, no auth
                 assertThat(first.getInputStream().read()).isEqualTo(-1); // closed by the timeout
             }

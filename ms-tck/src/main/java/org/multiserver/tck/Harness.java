@@ -20,6 +20,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.multiserver.address.Section;
@@ -115,7 +118,7 @@ final class Harness {
             bound = transport.listen((channel, remote) -> {
                 own(channel);
                 try {
-                    server.arrived(prepare(channel, "server", remote, setup, wrap));
+                    server.arrived(prepare(channel, remote, setup, wrap));
                 } catch (RuntimeException | AssertionError e) {
                     channel.close();
                     server.failed(e);
@@ -131,29 +134,48 @@ final class Harness {
     }
 
     /**
-     * Dials {@code endpoint}; the channel is prepared by {@code setup} and wrapped by {@code wrap} (null: raw).
+     * Dials {@code endpoint} the way the platform does: through {@link Transport.Endpoint#connect(Consumer)}, whose
+     * callback puts the kit's handlers and tail in place, on the event loop, before the channel's first read; then,
+     * once the connect completed, {@code wrap} (null: raw). A transport that calls the callback late loses what a
+     * server that speaks first sent (rule T3_3); one that never calls it fails the connect here.
      *
-     * <p>The preparation must run in the connect future's own completion, on the event loop, before the channel's
-     * first read: a peer may send at once (a transform without handshake writes as soon as it is set up), and bytes
-     * read before the tail is in place fall off the end of the pipeline. A callback attached after the future
-     * completed would run later, on this thread. So the event loops are held for the moment between the call and
-     * attaching the callback: nothing can complete in between. The SPI offers no hook that would make this
-     * unnecessary (see the kit's README, "SPI gaps").
+     * <p>For a wrapped connection a {@link ReadGate} holds what arrives until the wrap has run, as the wrap runs in
+     * the connect future's completion, which is on this thread when the connect completed before this method
+     * attached to it.
      */
     CompletableFuture<Peer> connect(Transport.Endpoint endpoint, Setup setup,
                                     Function<Channel, CompletableFuture<Layer>> wrap) {
-        return whileLoopsHeld(() -> {
-            CompletableFuture<Channel> connecting;
-            try {
-                connecting = endpoint.connect();
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(new AssertionError("Endpoint.connect threw instead of"
-                        + " returning a future: " + e, e));
-            }
-            return connecting.thenApply(channel -> {
+        Section section = endpoint.section();
+        AtomicReference<Installed> installed = new AtomicReference<>();
+        CompletableFuture<Channel> connecting;
+        try {
+            connecting = endpoint.connect(channel -> {
                 own(channel);
-                return prepare(channel, "client", endpoint.section(), setup, wrap);
+                if (setup.installDelayNanos > 0) {
+                    LockSupport.parkNanos(setup.installDelayNanos); // a slow install: the window a late call opens
+                }
+                installed.set(install(channel, "client", setup, wrap != null));
             });
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new AssertionError("Endpoint.connect threw instead of"
+                    + " returning a future: " + e, e));
+        }
+        return connecting.thenApply(channel -> {
+            own(channel);
+            Installed parts = installed.get();
+            if (parts == null) {
+                throw new AssertionError("Endpoint.connect(beforeFirstRead) to " + section + " completed without"
+                        + " calling beforeFirstRead: the platform's tail would never be added");
+            }
+            Peer peer = wrapUp(parts, section, setup, wrap);
+            if (parts.gate != null) {
+                if (channel.eventLoop().inEventLoop()) {
+                    parts.gate.open();
+                } else {
+                    channel.eventLoop().execute(parts.gate::open);
+                }
+            }
+            return peer;
         });
     }
 
@@ -191,15 +213,29 @@ final class Harness {
         }
     }
 
-    /**
-     * What the platform does to every fresh connection: the tail first (named {@link Pipelines#TAIL}, so plugins
-     * add their handlers before it), then the transform. Runs in the acceptor or the connect callback, like the
-     * platform, so nothing the peer sends can arrive before the tail is in place.
-     */
-    private Peer prepare(Channel channel, String side, Section section, Setup setup,
+    /** The server side: prepared and wrapped in the acceptor, before the channel's first read. */
+    private Peer prepare(Channel channel, Section section, Setup setup,
                          Function<Channel, CompletableFuture<Layer>> wrap) {
+        return wrapUp(install(channel, "server", setup, false), section, setup, wrap);
+    }
+
+    /** The kit's handlers of one end, as {@link #install} put them in place, before the transform runs. */
+    private record Installed(Channel channel, String side, Tail tail, Cutter cutter, EndSplicer splicer,
+                             Wiretap wiretap, ReadGate gate, List<String> before) {
+    }
+
+    /**
+     * What the platform does to every fresh connection first: its tail, named {@link Pipelines#TAIL} so that plugins
+     * add their handlers before it, with the kit's own test handlers under it.
+     */
+    private Installed install(Channel channel, String side, Setup setup, boolean gated) {
         if (!setup.autoRead) {
             channel.config().setAutoRead(false);
+        }
+        ReadGate gate = null;
+        if (gated) {
+            gate = new ReadGate();
+            channel.pipeline().addLast(ReadGate.NAME, gate);
         }
         if (setup.fragment) {
             channel.pipeline().addLast(Fragmenter.NAME, new Fragmenter());
@@ -224,7 +260,14 @@ final class Harness {
         }
         Tail tail = new Tail(side, setup.expect, setup.echo);
         channel.pipeline().addLast(Pipelines.TAIL, tail);
-        List<String> before = names(channel);
+        return new Installed(channel, side, tail, cutter, splicer, wiretap, gate, names(channel));
+    }
+
+    /** Then the transform, if any, and what the platform's callback would do as it completes. */
+    private Peer wrapUp(Installed parts, Section section, Setup setup,
+                        Function<Channel, CompletableFuture<Layer>> wrap) {
+        Channel channel = parts.channel;
+        Tail tail = parts.tail;
         CompletableFuture<Layer> layer;
         if (wrap == null) {
             layer = CompletableFuture.completedFuture(null);
@@ -242,10 +285,10 @@ final class Harness {
         // The callback the platform would run: whatever happens in it happens right as the wrap completes. The
         // peer's future completes after it, so a rule that waited for the wrap also sees what the callback did.
         CompletableFuture<Layer> observed = new CompletableFuture<>();
-        Peer peer = new Peer(channel, tail, section, before, observed);
-        peer.cutter = cutter;
-        peer.splicer = splicer;
-        peer.wiretap = wiretap;
+        Peer peer = new Peer(channel, tail, section, parts.before, observed);
+        peer.cutter = parts.cutter;
+        peer.splicer = parts.splicer;
+        peer.wiretap = parts.wiretap;
         layer.whenComplete((done, error) -> {
             if (error != null) {
                 observed.completeExceptionally(error);
@@ -262,14 +305,15 @@ final class Harness {
     }
 
     /**
-     * Handler names in pipeline order, without Netty's own head and tail, and without channel initializers: a
-     * transport that hands a channel over from {@code initChannel} (as Bootstrap-based ones do) still has its
-     * initializer in the pipeline, which removes itself right after, and that is nobody's finding.
+     * Handler names in pipeline order, without Netty's own head and tail, without channel initializers (a
+     * transport that hands a channel over from {@code initChannel}, as Bootstrap-based ones do, still has its
+     * initializer in the pipeline, which removes itself right after: that is nobody's finding) and without the
+     * kit's {@link ReadGate}, which leaves once the wrap has run.
      */
     static List<String> names(Channel channel) {
         List<String> names = new ArrayList<>();
         for (var entry : channel.pipeline().toMap().entrySet()) {
-            if (!(entry.getValue() instanceof ChannelInitializer<?>)) {
+            if (!(entry.getValue() instanceof ChannelInitializer<?>) && !(entry.getValue() instanceof ReadGate)) {
                 names.add(entry.getKey());
             }
         }

@@ -15,6 +15,7 @@ final class Setup {
     byte[] wiretap;
     BytePattern writeOnWrap;
     long writeOnWrapBytes;
+    long installDelayNanos;
 
     static Setup plain() {
         return new Setup();
@@ -68,6 +69,15 @@ final class Setup {
     /** Adds {@link Wiretap} under the transform, watching the raw input for {@code needle}. */
     Setup wiretap(byte[] needle) {
         this.wiretap = needle.clone();
+        return this;
+    }
+
+    /**
+     * Client side: {@code beforeFirstRead} waits this long before it installs the kit's handlers, which widens the
+     * window a transport that calls it too late leaves open.
+     */
+    Setup slowInstall(long nanos) {
+        this.installDelayNanos = nanos;
         return this;
     }
 

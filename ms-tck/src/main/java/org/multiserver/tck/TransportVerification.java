@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +49,10 @@ import org.multiserver.testing.NettyLeakDetection;
 public abstract class TransportVerification {
     private static final int CONCURRENT_CONNECTIONS = 32;
     private static final long STALL_LIMIT = 32L * 1024 * 1024;
+    private static final int SERVER_FIRST_CONNECTS = 100;
+    private static final int SERVER_FIRST_BYTES = 4096;
+    /** The longest a slow install in rule T3_3 waits, in nanoseconds. */
+    private static final long SLOW_INSTALL_NANOS = 500_000;
 
     private Harness harness;
     private Transport transport;
@@ -264,7 +269,7 @@ public abstract class TransportVerification {
         List<Channel> opened;
         harness.startTracking();
         try {
-            connecting = endpoint.connect();
+            connecting = endpoint.connect(channel -> { });
             cancelled = connecting.cancel(true);
         } finally {
             opened = harness.stopTracking();
@@ -287,15 +292,14 @@ public abstract class TransportVerification {
         harness.awaitClosed(s2.channel, "Listener.close(): the second connection it accepted");
         harness.await(c1.tail.peerEnded(), "the first client seeing its server go away");
         harness.await(c2.tail.peerEnded(), "the second client seeing its server go away");
-        harness.awaitFailure(endpoint(address).connect(), harness.timeout,
-                "a connect to " + address + " after Listener.close()");
+        harness.awaitFailure(dial(address), harness.timeout, "a connect to " + address + " after Listener.close()");
     }
 
     @Test
     public final void required_T2_6_refusedConnectFailsWithinDeadline() {
         requireServer();
         Section address = closedAddress();
-        Throwable error = harness.awaitFailure(endpoint(address).connect(), harness.timeout,
+        Throwable error = harness.awaitFailure(dial(address), harness.timeout,
                 "a connect to " + address + ", where nothing listens any more");
         assertFalse(error instanceof CancellationException, "the connect future was cancelled rather than failed");
     }
@@ -320,7 +324,7 @@ public abstract class TransportVerification {
     public final void optional_T2_8_connectErrorNamesAddress() {
         requireServer();
         Section address = closedAddress();
-        Throwable error = harness.awaitFailure(endpoint(address).connect(), harness.timeout,
+        Throwable error = harness.awaitFailure(dial(address), harness.timeout,
                 "a connect to " + address + ", where nothing listens any more");
         Rules.optional(() -> assertTrue(String.valueOf(error.getMessage()).contains(address.toString()),
                 "the connect error should name the address '" + address + "', says: " + error.getMessage()));
@@ -348,6 +352,41 @@ public abstract class TransportVerification {
         Peer client = connect(server.address(), Setup.plain());
         Peer reader = harness.await(server.accepted(0), "the accepted connection");
         Backpressure.check(harness, client, reader, up, STALL_LIMIT);
+    }
+
+    @Test
+    public final void required_T3_3_serverSpeaksFirstReachesHandlerFromFirstByte() {
+        requireServer();
+        BytePattern down = new BytePattern(51);
+        Server server = listen(Setup.plain().writeOnWrap(down, SERVER_FIRST_BYTES));
+        Transport.Endpoint endpoint = endpoint(server.address());
+        Random delays = new Random(51); // fixed: a failing run's delays can be told again
+        for (int i = 0; i < SERVER_FIRST_CONNECTS; i++) {
+            // Every other connect installs its handlers slowly: a transport that calls beforeFirstRead off the
+            // event loop, or after the channel started reading, then reads the server's bytes meanwhile.
+            long delay = i % 2 == 0 ? 0 : 1 + delays.nextInt((int) SLOW_INSTALL_NANOS);
+            String which = "connect " + (i + 1) + " of " + SERVER_FIRST_CONNECTS + " ("
+                    + (delay == 0 ? "fast install" : "install delayed by " + delay / 1000 + " µs") + ")";
+            Peer client = harness.await(harness.connect(endpoint, Setup.plain().expect(down).slowInstall(delay),
+                    null), which);
+            Peer accepted = harness.await(server.accepted(i), which + ": the accepted connection");
+            // One more byte once the connect completed: if the first bytes were lost, it arrives where byte 0
+            // should be and the failure is immediate, not a stall.
+            PatternWriter.write(accepted.channel, accepted.tail, down, SERVER_FIRST_BYTES, 1, false);
+            try {
+                harness.awaitBytes(client.tail, SERVER_FIRST_BYTES + 1, "the client receiving what the server"
+                        + " wrote");
+            } catch (AssertionError e) {
+                throw new AssertionError(which + ": the server wrote " + SERVER_FIRST_BYTES + " bytes as it"
+                        + " accepted the connection, before the client sent anything, and the client's handler,"
+                        + " installed by Endpoint.connect(beforeFirstRead), did not see them from the first byte ("
+                        + e.getMessage() + "). A transport must call beforeFirstRead on the channel's event loop"
+                        + " before the channel's first read (a Bootstrap handler is the place), not once connect()"
+                        + " completed, as the SPI's default does", e);
+            }
+            client.channel.close();
+            harness.awaitClosed(client.channel, which + ": the client's channel");
+        }
     }
 
     // ---- T4: ending ----
@@ -391,6 +430,11 @@ public abstract class TransportVerification {
 
     private Peer connect(Section address, Setup setup) {
         return harness.await(harness.connect(endpoint(address), setup, null), "a connect to " + address);
+    }
+
+    /** A raw connect on the platform's path, for rules that only look at whether it fails. */
+    private CompletableFuture<Channel> dial(Section address) {
+        return endpoint(address).connect(channel -> { });
     }
 
     private Transport.Endpoint endpoint(Section address) {

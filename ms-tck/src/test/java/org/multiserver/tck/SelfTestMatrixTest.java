@@ -49,6 +49,8 @@ class SelfTestMatrixTest {
                 row(FalseHalfClose.class, Set.of("required_T4_1_endOfOutputHalfCloses"), null),
                 row(VagueErrors.class, Set.of(), Set.of("optional_T2_8_connectErrorNamesAddress",
                         "required_T4_2_endOfOutputClosesWithoutHalfClose")),
+                row(LateBeforeFirstRead.class,
+                        Set.of("required_T3_3_serverSpeaksFirstReachesHandlerFromFirstByte"), null),
 
                 // Lost leftovers are lost for a silent client too: F3_7 is F3_1 without later bytes to mask a delay.
                 row(DropsLeftovers.class, Set.of("required_F3_1_bytesRightAfterHandshakeReachNextLayer",
@@ -188,6 +190,13 @@ class SelfTestMatrixTest {
         @Override
         protected TransportProvider provider() {
             return BrokenTransports.vagueErrors();
+        }
+    }
+
+    static class LateBeforeFirstRead extends TransportRun {
+        @Override
+        protected TransportProvider provider() {
+            return BrokenTransports.lateBeforeFirstRead();
         }
     }
 

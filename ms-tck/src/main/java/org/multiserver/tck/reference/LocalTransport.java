@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.multiserver.address.AddressSyntaxException;
 import org.multiserver.address.Section;
 import org.multiserver.spi.ChannelFutures;
@@ -81,12 +82,17 @@ final class LocalTransport implements Transport {
 
             @Override
             public CompletableFuture<Channel> connect() {
-                return dial(canonical, name);
+                return dial(canonical, name, channel -> { });
+            }
+
+            @Override
+            public CompletableFuture<Channel> connect(Consumer<Channel> beforeFirstRead) {
+                return dial(canonical, name, beforeFirstRead);
             }
         });
     }
 
-    private CompletableFuture<Channel> dial(Section address, String name) {
+    private CompletableFuture<Channel> dial(Section address, String name, Consumer<Channel> beforeFirstRead) {
         LocalAddress self = new LocalAddress(CLIENT_PREFIX + CLIENTS.incrementAndGet());
         LocalFlowControl.Link link = new LocalFlowControl.Link();
         LINKS.put(self, link);
@@ -96,7 +102,9 @@ final class LocalTransport implements Transport {
                 .handler(new ChannelInitializer<LocalChannel>() {
                     @Override
                     protected void initChannel(LocalChannel ch) {
+                        // At registration, on the event loop, before the connect: nothing can be read yet.
                         install(ch.pipeline(), LocalFlowControl.client(link));
+                        beforeFirstRead.accept(ch);
                     }
                 });
         ChannelFuture connect;

@@ -1,11 +1,15 @@
 package org.multiserver.tck.reference;
 
 import io.netty.channel.Channel;
+import io.netty.channel.local.LocalAddress;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.multiserver.address.AddressSyntaxException;
 import org.multiserver.address.Section;
@@ -36,8 +40,9 @@ public final class BrokenTransports {
             Endpoint endpoint(Endpoint endpoint) {
                 return new ForwardingEndpoint(endpoint) {
                     @Override
-                    public CompletableFuture<Channel> connect() {
-                        return super.connect().thenApply(ch -> ch); // a dependent: cancelling it stops nothing
+                    public CompletableFuture<Channel> connect(Consumer<Channel> beforeFirstRead) {
+                        // A dependent: cancelling it stops nothing.
+                        return super.connect(beforeFirstRead).thenApply(ch -> ch);
                     }
                 };
             }
@@ -86,9 +91,8 @@ public final class BrokenTransports {
     public static TransportProvider noFlowControl() {
         return provider(inner -> new Forwarding(inner) {
             @Override
-            Channel connected(Channel channel) {
+            void connected(Channel channel) {
                 channel.pipeline().remove(LocalFlowControl.NAME);
-                return channel;
             }
 
             @Override
@@ -102,9 +106,8 @@ public final class BrokenTransports {
     public static TransportProvider falseHalfClose() {
         return provider(inner -> new Forwarding(inner) {
             @Override
-            Channel connected(Channel channel) {
+            void connected(Channel channel) {
                 accepted(channel);
-                return channel;
             }
 
             @Override
@@ -121,14 +124,69 @@ public final class BrokenTransports {
             Endpoint endpoint(Endpoint endpoint) {
                 return new ForwardingEndpoint(endpoint) {
                     @Override
-                    public CompletableFuture<Channel> connect() {
-                        CompletableFuture<Channel> inner = super.connect();
+                    public CompletableFuture<Channel> connect(Consumer<Channel> beforeFirstRead) {
+                        CompletableFuture<Channel> inner = super.connect(beforeFirstRead);
                         return cancelsDown(inner, inner.exceptionallyCompose(e ->
                                 CompletableFuture.failedFuture(new IOException("connection failed"))));
                     }
                 };
             }
         });
+    }
+
+    /**
+     * Calls {@code beforeFirstRead} late: the racy default of {@code Endpoint.connect(beforeFirstRead)} (call it once
+     * the connect completed) made certain. The connect completes only after the server's acceptor returned and the
+     * client's event loop then ran once more, so whatever a server writes as it accepts has been read, and lost off
+     * the end of the pipeline, before the callback installs anything. Where the client speaks first nothing is lost:
+     * the callback still runs before the future completes.
+     */
+    public static TransportProvider lateBeforeFirstRead() {
+        return provider(LateBeforeFirstRead::new);
+    }
+
+    private static final class LateBeforeFirstRead extends Forwarding {
+        /** Per client (by its local name, which the server sees as the remote): its acceptor has returned. */
+        private final Map<String, CompletableFuture<Void>> accepted = new ConcurrentHashMap<>();
+
+        LateBeforeFirstRead(Transport inner) {
+            super(inner);
+        }
+
+        private CompletableFuture<Void> acceptorReturned(String client) {
+            return accepted.computeIfAbsent(client, name -> new CompletableFuture<>());
+        }
+
+        @Override
+        public CompletableFuture<Listener> listen(Acceptor acceptor) {
+            return super.listen((channel, remote) -> {
+                acceptor.accept(channel, remote);
+                acceptorReturned(remote.item(0)).complete(null);
+            });
+        }
+
+        @Override
+        Endpoint endpoint(Endpoint endpoint) {
+            return new ForwardingEndpoint(endpoint) {
+                @Override
+                public CompletableFuture<Channel> connect(Consumer<Channel> beforeFirstRead) {
+                    CompletableFuture<Channel> inner = super.connect(channel -> { });
+                    return cancelsDown(inner, inner.thenCompose(channel -> {
+                        String self = ((LocalAddress) channel.localAddress()).id();
+                        return acceptorReturned(self).thenCompose(returned -> {
+                            // A task queued behind the server's bytes, which are read (and lost) first.
+                            CompletableFuture<Channel> late = new CompletableFuture<>();
+                            channel.eventLoop().execute(() -> {
+                                accepted.remove(self);
+                                beforeFirstRead.accept(channel);
+                                late.complete(channel);
+                            });
+                            return late;
+                        });
+                    }));
+                }
+            };
+        }
     }
 
     /** The reference transport configured without half-close: not broken, a capability variant. */
@@ -214,15 +272,17 @@ public final class BrokenTransports {
         Endpoint endpoint(Endpoint endpoint) {
             return new ForwardingEndpoint(endpoint) {
                 @Override
-                public CompletableFuture<Channel> connect() {
-                    CompletableFuture<Channel> inner = super.connect();
-                    return cancelsDown(inner, inner.thenApply(Forwarding.this::connected));
+                public CompletableFuture<Channel> connect(Consumer<Channel> beforeFirstRead) {
+                    return super.connect(channel -> {
+                        connected(channel);
+                        beforeFirstRead.accept(channel);
+                    });
                 }
             };
         }
 
-        Channel connected(Channel channel) {
-            return channel;
+        /** Changes a client channel, in {@code beforeFirstRead}, before the kit's handlers go in. */
+        void connected(Channel channel) {
         }
 
         void accepted(Channel channel) {
@@ -270,7 +330,12 @@ public final class BrokenTransports {
 
         @Override
         public CompletableFuture<Channel> connect() {
-            return inner.connect();
+            return connect(channel -> { });
+        }
+
+        @Override
+        public CompletableFuture<Channel> connect(Consumer<Channel> beforeFirstRead) {
+            return inner.connect(beforeFirstRead);
         }
     }
 

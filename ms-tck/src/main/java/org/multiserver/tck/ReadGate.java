@@ -1,0 +1,95 @@
+package org.multiserver.tck;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.Queue;
+
+/**
+ * Holds what a client channel reads between {@code beforeFirstRead} and the moment the kit has called the client's
+ * wrap, then hands it on in order, to the transform's handlers, and leaves the pipeline. The wrap runs in the
+ * completion of the connect future, as the platform's does; when that future completed before the kit attached to
+ * it, the wrap runs later, on the rule's thread, and a server that writes first (a transform without handshake
+ * writing as its wrap completes) could otherwise have its bytes reach the tail undecoded. Only the client side of a
+ * wrapped connection has one: raw connections show exactly what the transport delivers.
+ */
+final class ReadGate extends ChannelInboundHandlerAdapter {
+    static final String NAME = "tck-gate";
+
+    private final Queue<Object> held = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private boolean inactive;
+    private boolean open;
+
+    private record Event(Object value) {
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Hands on what was held and leaves the pipeline; on the channel's event loop. */
+    void open() {
+        if (open || ctx.isRemoved()) {
+            return; // the channel closed meanwhile: what it held went with the pipeline
+        }
+        open = true;
+        Object next;
+        while ((next = held.poll()) != null) {
+            if (next instanceof Event event) {
+                ctx.fireUserEventTriggered(event.value());
+            } else {
+                ctx.fireChannelRead(next);
+            }
+        }
+        ctx.fireChannelReadComplete();
+        if (inactive) {
+            ctx.fireChannelInactive();
+        }
+        ctx.pipeline().remove(this);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (open) {
+            ctx.fireChannelRead(msg);
+        } else {
+            held.add(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (open) {
+            ctx.fireChannelReadComplete();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (open) {
+            ctx.fireUserEventTriggered(evt);
+        } else {
+            held.add(new Event(evt));
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (open) {
+            ctx.fireChannelInactive();
+        } else {
+            inactive = true;
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        Object next;
+        while ((next = held.poll()) != null) {
+            ReferenceCountUtil.release(next instanceof Event event ? event.value() : next);
+        }
+    }
+}

@@ -107,15 +107,22 @@ public final class MultiServer implements AutoCloseable {
     }
 
     /**
-     * {@link #listen}, waiting until every stack is bound, with a handler that may throw {@link IOException}: what it
-     * throws closes that connection and goes to the server error handler.
+     * {@link #listen}, waiting until every stack is bound, with a handler that may throw {@link IOException} and
+     * whose connection is closed when it returns (see {@link ConnectionHandler}).
      *
      * @throws ListenException when a stack cannot bind (the others are closed)
      */
     public Listening serve(ConnectionHandler handler) throws IOException {
         Objects.requireNonNull(handler, "handler");
+        ConnectionHandler closing = connection -> {
+            try {
+                handler.handle(connection);
+            } finally {
+                connection.close();
+            }
+        };
         try {
-            return bind(handler).join();
+            return bind(closing).join();
         } catch (CompletionException e) {
             Throwable cause = Failures.unwrap(e);
             if (cause instanceof IOException io) {

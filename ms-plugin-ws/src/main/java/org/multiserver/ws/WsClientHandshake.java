@@ -196,7 +196,9 @@ final class WsClientHandshake extends SimpleChannelInboundHandler<FullHttpRespon
 
     /**
      * Netty's "not an SSL/TLS record: " and the whole reply in hex, as one readable line: a plain HTTP answer (a wss
-     * client at a ws port) is quoted by its status line, anything else shown by its first bytes.
+     * client at a ws port) is quoted by its status line, anything else shown by its first bytes. This reads Netty's
+     * message text because the exception carries no other copy of the bytes; no upstream Netty issue asks for one
+     * (none found), so a change of that wording only makes us fall back to "the server's answer is not TLS".
      */
     static String notTls(String nettyMessage) {
         String prefix = "not an SSL/TLS record: ";

@@ -182,7 +182,8 @@ final class WsServerHandshake extends SimpleChannelInboundHandler<FullHttpReques
     /**
      * Frames from a client are masked, from a server not. On a protocol violation the decoder only raises the error:
      * {@link WsFrameCodec} sends the close frame and closes (the decoder's own close would pass through the
-     * pipeline's {@code close()} and make us send a second close frame).
+     * pipeline's {@code close()} and make us send a second close frame). {@code closeOnProtocolViolation} is the
+     * switch Netty added for exactly this (https://github.com/netty/netty/issues/8295).
      */
     static WebSocketDecoderConfig decoderConfig(int maxFrameSize, boolean fromClients) {
         return WebSocketDecoderConfig.newBuilder()

@@ -115,7 +115,8 @@ final class Fixtures {
     /** The port of a {@code net:HOST:PORT} or {@code ws://HOST:PORT} address (its first alternative). */
     static int port(String address) {
         String transport = address.split("[~;]")[0];
-        return Integer.parseInt(transport.substring(transport.lastIndexOf(':') + 1));
+        // JS prints ws://HOST:PORT/ (a path of its own)
+        return Integer.parseInt(transport.substring(transport.lastIndexOf(':') + 1).replaceFirst("/.*", ""));
     }
 
     static byte[] sha256(String text) {

@@ -1,6 +1,5 @@
 package org.multiserver.net;
 
-import java.util.Arrays;
 import java.util.List;
 import org.multiserver.spi.Option;
 
@@ -22,7 +21,5 @@ public final class NetOptions {
     public static final Option<Integer> PORT = Option.integer("net.port", 0);
 
     /** Host names printed for the public scope instead of interface addresses, such as {@code example.com}. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public static final Option<List<String>> EXTERNAL = new Option<>("net.external", (Class) List.class, List.of(),
-            text -> Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+    public static final Option<List<String>> EXTERNAL = Option.list("net.external", List.of());
 }

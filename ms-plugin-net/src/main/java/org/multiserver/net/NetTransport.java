@@ -148,7 +148,7 @@ final class NetTransport implements Transport {
         bind.addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 result.completeExceptionally(new java.io.IOException("cannot bind " + bindHost + ":" + port + ": "
-                        + f.cause().getMessage(), f.cause()));
+                        + bindFailure(bindHost, f.cause()), f.cause()));
                 return;
             }
             InetSocketAddress local = (InetSocketAddress) f.channel().localAddress();
@@ -215,6 +215,14 @@ final class NetTransport implements Transport {
         }
     }
 
+
+    /** Netty's bind of a name that does not resolve fails with an UnresolvedAddressException without a message. */
+    private static String bindFailure(String host, Throwable cause) {
+        if (cause instanceof UnresolvedAddressException || cause instanceof UnknownHostException) {
+            return "cannot resolve host '" + host + "'";
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
 
     private static InetAddress anyIpv4() {
         try {

@@ -155,6 +155,34 @@ class OnionThroughMicrosocksTest {
     }
 
     @Test
+    void aServerThatSpeaksFirstIsHeardFromItsFirstByteEveryTime() throws Exception {
+        // It writes the moment it accepts, and closes: its bytes may come in the packet of the SOCKS answer, or
+        // right after it; either way they must reach the connection's reader (see SocksRepliesTest for the first).
+        byte[] greeting = "hello, I speak first\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int rounds = 100;
+        try (ServerSocket speaker = new ServerSocket(0, rounds, InetAddress.getLoopbackAddress())) {
+            Thread serving = new Thread(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    try (Socket s = speaker.accept()) {
+                        s.getOutputStream().write(greeting);
+                    } catch (IOException e) {
+                        return; // closed by the test
+                    }
+                }
+            }, "speaks-first");
+            serving.setDaemon(true);
+            serving.start();
+            MultiServer client = track(MultiServer.builder().option(OnionOptions.SOCKS, List.of("127.0.0.1:"
+                    + proxy.port)).listen("onion").build());
+            for (int i = 0; i < rounds; i++) {
+                Connection c = client.connect("onion:127.0.0.1:" + speaker.getLocalPort()).get(10, TimeUnit.SECONDS);
+                assertThat(c.input().readAllBytes()).as("connection %d", i).isEqualTo(greeting);
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void aSilentProxyTimesOutAndCancellingCloses() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             MultiServer client = track(MultiServer.builder()

@@ -26,12 +26,16 @@ import java.nio.channels.SocketChannel;
 import java.util.Map;
 
 /**
- * A unix domain socket on NIO event loops that can half-close. Netty 4.2.18 ships {@code NioDomainSocketChannel},
- * but it cannot keep reading after the peer ended its side: {@code AbstractNioByteChannel} honours
- * {@code ALLOW_HALF_CLOSURE} only when the config is a {@link SocketChannelConfig}, and that channel's config is not,
- * so end of input closes the whole channel and the server can never answer after the client's end. This channel is
- * the same idea (a JDK {@code SocketChannel} of the UNIX family, Java 16+) with a config that is one. Being our own,
- * it also runs on the platform's shared NIO group, which epoll's domain sockets cannot.
+ * A unix domain socket on NIO event loops that can half-close. Netty 4.2.18 ships {@code NioDomainSocketChannel}
+ * (added in https://github.com/netty/netty/pull/13965), but it cannot keep reading after the peer ended its side:
+ * {@code AbstractNioByteChannel.isAllowHalfClosure} honours {@code ALLOW_HALF_CLOSURE} only when the config is a
+ * {@link SocketChannelConfig}, and that channel's config is a {@code DuplexChannelConfig} (which has the flag since
+ * https://github.com/netty/netty/pull/10701, but is not checked there), so end of input closes the whole channel and
+ * the server can never answer after the client's end. No upstream issue reports this: a search of netty/netty's
+ * issues and pull requests (December 2026) found none, so there is nothing to link and nothing to wait for; it is
+ * worth filing. This channel is the same idea (a JDK {@code SocketChannel} of the UNIX family, Java 16+) with a
+ * config that is a {@link SocketChannelConfig}. Being our own, it also runs on the platform's shared NIO group,
+ * which epoll's domain sockets cannot.
  */
 final class NioUnixChannel extends AbstractNioByteChannel implements DuplexChannel {
     private final Config config;

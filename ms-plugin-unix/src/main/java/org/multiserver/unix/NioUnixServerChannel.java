@@ -19,6 +19,10 @@ import java.util.List;
 /**
  * The server side of {@link NioUnixChannel}: accepts into channels that can half-close. Unlike Netty's
  * {@code NioServerDomainSocketChannel} it leaves the socket file alone on close; {@link SocketFile} owns the file.
+ * Netty's server channel deletes whatever file is at its bound path when it closes (since
+ * https://github.com/netty/netty/pull/14134, the fix of https://github.com/netty/netty/issues/14114, where every
+ * accepted channel did so), which is another server's file once one took the path over; this plugin removes the
+ * file only while it is still the one it created.
  */
 final class NioUnixServerChannel extends AbstractNioMessageChannel implements ServerChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);

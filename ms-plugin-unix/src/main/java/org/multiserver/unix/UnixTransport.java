@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.multiserver.address.Section;
 import org.multiserver.spi.ChannelFutures;
 import org.multiserver.spi.HalfCloseHandler;
@@ -60,12 +61,17 @@ final class UnixTransport implements Transport {
 
             @Override
             public CompletableFuture<Channel> connect() {
-                return dial(canonical, path);
+                return dial(canonical, path, channel -> { });
+            }
+
+            @Override
+            public CompletableFuture<Channel> connect(Consumer<Channel> beforeFirstRead) {
+                return dial(canonical, path, beforeFirstRead);
             }
         });
     }
 
-    private CompletableFuture<Channel> dial(Section address, String path) {
+    private CompletableFuture<Channel> dial(Section address, String path, Consumer<Channel> beforeFirstRead) {
         DomainSockets sockets;
         ChannelFuture connect;
         try {
@@ -75,7 +81,14 @@ final class UnixTransport implements Transport {
                     .channelFactory(sockets.client())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.connectTimeout().toMillis())
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .handler(HalfCloseHandler.INSTANCE)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            // Runs at registration, on the event loop, before the connect: nothing can be read yet.
+                            ch.pipeline().addLast(HalfCloseHandler.NAME, HalfCloseHandler.INSTANCE);
+                            beforeFirstRead.accept(ch);
+                        }
+                    })
                     .connect(sockets.address(Path.of(path)));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(describe(address, e));

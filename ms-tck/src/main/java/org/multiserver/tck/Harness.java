@@ -29,6 +29,7 @@ import org.multiserver.address.Section;
 import org.multiserver.spi.ChannelFutures;
 import org.multiserver.spi.Layer;
 import org.multiserver.spi.Listener;
+import org.multiserver.spi.Option;
 import org.multiserver.spi.Pipelines;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Scope;
@@ -63,7 +64,10 @@ final class Harness {
         this.localGroup = new TrackingEventLoopGroup(THREADS, "multiserver-tck-local", LocalIoHandler.newFactory());
     }
 
-    /** The kit's timeout: system property, else environment variable, else 10 seconds. */
+    /**
+     * The kit's timeout: system property, else environment variable, else 10 seconds. A plain number is seconds;
+     * {@link Option#duration} also reads {@code 500ms}, {@code 2m} or {@code PT30S}, and refuses zero.
+     */
     static Duration configuredTimeout() {
         String source = TIMEOUT_PROPERTY;
         String text = System.getProperty(TIMEOUT_PROPERTY);
@@ -74,15 +78,7 @@ final class Harness {
         if (text == null || text.isBlank()) {
             return DEFAULT_TIMEOUT;
         }
-        try {
-            long seconds = Long.parseLong(text.trim());
-            if (seconds > 0) {
-                return Duration.ofSeconds(seconds);
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(source + " must be a whole number of seconds above 0, got '" + text + "'");
+        return Option.duration(source, DEFAULT_TIMEOUT).parse(text);
     }
 
     /**

@@ -20,7 +20,7 @@ import org.multiserver.spi.TransformProvider;
 import org.multiserver.spi.TransportProvider;
 import org.multiserver.tck.ToyTransformProvider.Flaw;
 import org.multiserver.tck.reference.BrokenTransports;
-import org.multiserver.tck.reference.IdentityTransformProvider;
+import org.multiserver.tck.reference.IdentityTransformVerification;
 import org.multiserver.tck.reference.LocalTransportProvider;
 
 /**
@@ -303,33 +303,11 @@ class SelfTestMatrixTest {
         }
     }
 
-    abstract static class IdentityRun extends TransformVerification {
-        @Override
-        protected List<String> malformedSections() {
-            return List.of("identity:a:b");
-        }
-
-        @Override
-        protected List<String> validSections() {
-            return List.of("identity");
-        }
-
-        @Override
-        protected boolean authenticates() {
-            return false;
-        }
-
-        @Override
-        protected boolean hasHandshake() {
-            return false;
-        }
+    /** The identity transform's verification, as plugin modules run it over their transports. */
+    abstract static class IdentityRun extends IdentityTransformVerification {
     }
 
     static class IdentityReference extends IdentityRun {
-        @Override
-        protected TransformProvider provider() {
-            return new IdentityTransformProvider();
-        }
     }
 
     static class SloppyPrintTransform extends IdentityRun {

@@ -244,6 +244,16 @@ class PlugsTest {
         Connection c = await(client("unix~shs").connect(address));
         assertThat(c.remoteAddress().toString()).as("has an address").startsWith("unix:");
         assertThat(exchange(c, "hello world")).isEqualTo("HELLO WORLD");
+        // The JS unix-socket plugin's server, dialled by ours.
+        try (NodeProcess js = NodeProcess.start("js", "unix-echo-server.js", "--seed", b64(SEED),
+                "--app-key", APP_KEY)) {
+            String jsAddress = js.await("listening", WAIT).path("address").asText();
+            assertThat(jsAddress).matches("unix:/.+/socket~shs:" + K);
+            Connection toJs = await(client("unix~shs").connect(jsAddress));
+            assertThat(toJs.remoteAddress().toString()).isEqualTo(jsAddress);
+            assertThat(exchange(toJs, "hello world")).isEqualTo("hello world");
+            assertThat(js.await("connection", WAIT).path("remote").asText()).isEqualTo(KEY);
+        }
     }
 
     @Test

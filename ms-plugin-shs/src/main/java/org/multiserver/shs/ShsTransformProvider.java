@@ -2,6 +2,7 @@ package org.multiserver.shs;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.multiserver.spi.Identity;
 import org.multiserver.spi.Option;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Transform;
@@ -70,8 +71,8 @@ public final class ShsTransformProvider implements TransformProvider {
         String file = context.option(KEY_FILE);
         if (file != null) {
             try {
-                return KeyFile.read(Path.of(file));
-            } catch (IllegalArgumentException e) {
+                return ShsKeyPair.of(Identity.load(Path.of(file)));
+            } catch (java.io.IOException e) {
                 throw new IllegalArgumentException("option " + KEY_FILE.name() + ": " + e.getMessage(), e);
             }
         }

@@ -1,5 +1,7 @@
 package org.multiserver.spi;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
@@ -33,6 +35,24 @@ public final class Identity {
             throw new IllegalArgumentException("an Ed25519 seed is 32 bytes, got " + seed.length);
         }
         return new Identity(seed.clone());
+    }
+
+    /**
+     * The identity in a key file: an SSB secret file ({@code ~/.ssb/secret}, JSON after {@code #} comment lines), or
+     * base64 of a 32-byte seed or a 64-byte secret key. A 64-byte key whose public half is not its seed's is refused.
+     *
+     * @throws IOException naming the file, when it cannot be read or holds no key
+     */
+    public static Identity load(Path file) throws IOException {
+        return IdentityFile.load(file);
+    }
+
+    /**
+     * {@link #load}, or when {@code file} does not exist a fresh identity written there as an SSB secret file, owner
+     * only from its first byte (the folder {@code rwx------} and the file {@code rw-------} as they are created).
+     */
+    public static Identity loadOrCreate(Path file) throws IOException {
+        return IdentityFile.loadOrCreate(file);
     }
 
     /** A copy of the secret seed; the caller wipes it once its key pair is derived. */

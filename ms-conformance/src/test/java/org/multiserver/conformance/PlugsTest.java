@@ -216,6 +216,9 @@ class PlugsTest {
     @DisplayName("plugs.js: net: do not crash if listen() fails")
     void netDoNotCrashIfListenFails() throws Exception {
         MultiServer ms = keep(builder().listen("net:127.0.0.1:0~shs").listen("net:nowhere.invalid:0~shs").build());
+        // plugs.js's own host, '$not-a-valid-ip-addr$', is refused before any lookup, at its column.
+        assertThatThrownBy(() -> builder().listen("net:$not-a-valid-ip-addr$:0~shs").build())
+                .isInstanceOf(AddressSyntaxException.class).hasMessageContaining("column 5");
         Throwable error = failure(ms.listen(Fixtures::upperCaseEcho));
         assertThat(messages(error)).contains("could not listen on net~shs")
                 .contains("cannot resolve host 'nowhere.invalid'");
@@ -278,7 +281,7 @@ class PlugsTest {
         assertThat(transport(new WsTransportProvider()).parse(Address.parse(net).transport()))
                 .as("ws's parse of a net address").isEmpty();
         Throwable error = failure(client("ws~shs").connect(net));
-        assertThat(messages(error)).contains(net).contains("net");
+        assertThat(messages(error)).contains(net).contains("no stack for net~shs");
     }
 
     @Test

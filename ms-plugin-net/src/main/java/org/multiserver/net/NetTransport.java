@@ -35,9 +35,12 @@ final class NetTransport implements Transport {
     private static final InetAddress ANY_IPV4 = anyIpv4();
 
     private final PluginContext context;
+    /** The listen spec's host (null: none given) and port, checked when the stack is made, not at listen. */
+    private final HostPort spec;
 
     NetTransport(PluginContext context) {
         this.context = context;
+        this.spec = context.listenSpec().map(s -> HostPort.parse(s, true)).orElse(new HostPort(null, 0));
     }
 
     @Override
@@ -111,7 +114,6 @@ final class NetTransport implements Transport {
 
     @Override
     public CompletableFuture<Listener> listen(Acceptor acceptor) {
-        HostPort spec = context.listenSpec().map(s -> HostPort.parse(s, true)).orElse(new HostPort(null, 0));
         String host = spec.host() != null ? spec.host() : context.option(NetOptions.HOST);
         int port = spec.host() != null || spec.port() != 0 ? spec.port() : context.option(NetOptions.PORT);
         if (host == null) {

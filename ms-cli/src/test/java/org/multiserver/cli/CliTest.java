@@ -23,6 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
+import org.multiserver.testing.CliProcess;
 
 @Timeout(120)
 class CliTest {
@@ -72,7 +73,7 @@ class CliTest {
         try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:0~shs",
                 "--keys", home.resolve("server").toString(), "--option", "onion.contrl=127.0.0.1:9051")) {
             assertThat(serve.exitCode()).isEqualTo(2);
-            assertThat(serve.stderr.get()).startsWith("multiserver: unknown option onion.contrl: no plugin found"
+            assertThat(serve.stderr()).startsWith("multiserver: unknown option onion.contrl: no plugin found"
                     + " declares it").contains("onion.control").doesNotContain("\tat ");
         }
     }
@@ -87,7 +88,7 @@ class CliTest {
         }
         try (CliProcess bad = CliProcess.start(home, "parse", "net:host.com:8008~")) {
             assertThat(bad.exitCode()).isEqualTo(2);
-            assertThat(bad.stderr.get()).contains("column 18: expected a protocol name after '~'")
+            assertThat(bad.stderr()).contains("column 18: expected a protocol name after '~'")
                     .contains("                   ^").doesNotContain("Exception").doesNotContain("\tat ");
         }
     }
@@ -103,7 +104,7 @@ class CliTest {
                 "--keys", home.resolve("client").toString())) {
             connect.input(new byte[0]);
             assertThat(connect.exitCode()).isEqualTo(1);
-            assertThat(connect.stderr.get()).contains("connection refused").doesNotContain("\tat ");
+            assertThat(connect.stderr()).contains("connection refused").doesNotContain("\tat ");
         }
     }
 
@@ -169,7 +170,7 @@ class CliTest {
             try (CliProcess serve = CliProcess.start(home, args.toArray(String[]::new));
                  MultiServer client = MultiServer.builder().listen("net~shs").build()) {
                 String address = serve.readLine();
-                long pid = serve.process.pid();
+                long pid = serve.process().pid();
                 int listening = socketCount(pid);
                 for (int i = 0; i < 20; i++) {
                     Connection c = client.connect(address).get(30, TimeUnit.SECONDS);

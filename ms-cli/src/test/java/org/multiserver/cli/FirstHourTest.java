@@ -23,6 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.multiserver.core.Connection;
 import org.multiserver.core.MultiServer;
+import org.multiserver.testing.CliProcess;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -83,10 +84,10 @@ class FirstHourTest {
             for (String help : List.of("--help", "-h")) {
                 try (CliProcess p = run(words(command), help)) {
                     String out = p.rest();
-                    assertThat(p.exitCode()).as("%s %s: %s", name, help, p.stderr.get()).isZero();
+                    assertThat(p.exitCode()).as("%s %s: %s", name, help, p.stderr()).isZero();
                     assertThat(out).as("%s %s", name, help).startsWith("Usage: " + name + " ")
                             .contains("-h, --help");
-                    assertThat(p.stderr.get()).as("%s %s", name, help).isEmpty();
+                    assertThat(p.stderr()).as("%s %s", name, help).isEmpty();
                 }
             }
         }
@@ -116,7 +117,7 @@ class FirstHourTest {
             String name = command.getCommandSpec().qualifiedName();
             try (CliProcess p = run(words(command), "--no-such-option")) {
                 assertThat(p.exitCode()).as(name).isEqualTo(2);
-                List<String> err = lines(p.stderr.get());
+                List<String> err = lines(p.stderr());
                 assertThat(err).as(name).hasSize(2);
                 if (!command.getCommandSpec().positionalParameters().isEmpty()) {
                     // A missing ADDRESS is reported first, and that is right too; the hint is what matters here.
@@ -141,7 +142,7 @@ class FirstHourTest {
     void unknownOptionsAreListedCleanly(String args, String message, String command) throws Exception {
         try (CliProcess p = CliProcess.start(home, args.split(" "))) {
             assertThat(p.exitCode()).isEqualTo(2);
-            assertThat(lines(p.stderr.get())).containsExactly(message, "Try '" + command + " --help'.");
+            assertThat(lines(p.stderr())).containsExactly(message, "Try '" + command + " --help'.");
         }
     }
 
@@ -164,7 +165,7 @@ class FirstHourTest {
                 try (CliProcess bench = CliProcess.start(home, "bench", c[0], address, c[1], c[2], "--keys",
                         home.resolve("client").toString())) {
                     assertThat(bench.exitCode()).as(String.join(" ", c)).isEqualTo(2);
-                    assertThat(lines(bench.stderr.get())).as(String.join(" ", c))
+                    assertThat(lines(bench.stderr())).as(String.join(" ", c))
                             .containsExactly("multiserver: " + c[3]);
                     assertThat(bench.rest()).isEmpty();
                 }
@@ -180,7 +181,7 @@ class FirstHourTest {
                 "--keys", home.resolve("server").toString())) {
             assertThat(serve.readLine()).isNull();
             assertThat(serve.exitCode()).isEqualTo(2);
-            assertThat(serve.stderr.get()).contains("multiserver: column 17: noauth is disabled")
+            assertThat(serve.stderr()).contains("multiserver: column 17: noauth is disabled")
                     .contains("noauth.enabled=true").doesNotContain("\tat ");
         }
         try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:0~noauth",
@@ -201,7 +202,7 @@ class FirstHourTest {
                 "--keys", home.resolve("server").toString())) {
             assertThat(serve.readLine()).isNull();
             assertThat(serve.exitCode()).isEqualTo(1);
-            assertThat(serve.stderr.get()).contains("multiserver: no address for scope " + missing
+            assertThat(serve.stderr()).contains("multiserver: no address for scope " + missing
                     + ": none of the listen specs (net:0.0.0.0:0~shs) gives one").doesNotContain("\tat ");
         }
     }
@@ -236,7 +237,7 @@ class FirstHourTest {
                 "--keys", home.resolve("server").toString())) {
             assertThat(serve.readLine()).isNull();
             assertThat(serve.exitCode()).isEqualTo(2);
-            assertThat(lines(serve.stderr.get())).contains(
+            assertThat(lines(serve.stderr())).contains(
                     "multiserver: column 21: a listen spec's shs takes no data: the server's key pair is its identity"
                             + " (or the option shs.seed or shs.key-file), and the address it prints carries the"
                             + " public key; write just 'shs'",
@@ -261,7 +262,7 @@ class FirstHourTest {
                 "--keys", home.resolve("client").toString())) {
             connect.input(new byte[0]);
             assertThat(connect.exitCode()).isEqualTo(2);
-            assertThat(connect.stderr.get()).startsWith("multiserver: " + message).contains("\n  " + address + "\n")
+            assertThat(connect.stderr()).startsWith("multiserver: " + message).contains("\n  " + address + "\n")
                     .doesNotContain("\tat ");
         }
         assertThat(home.resolve("client")).as("nothing was dialled, so no identity was needed").doesNotExist();
@@ -278,7 +279,7 @@ class FirstHourTest {
     void parseAsksThePlugins(String address, String message) throws Exception {
         try (CliProcess parse = CliProcess.start(home, "parse", address)) {
             assertThat(parse.exitCode()).isEqualTo(2);
-            assertThat(parse.stderr.get()).startsWith("multiserver: " + message).doesNotContain("\tat ");
+            assertThat(parse.stderr()).startsWith("multiserver: " + message).doesNotContain("\tat ");
             assertThat(parse.rest()).isEmpty();
         }
     }
@@ -313,7 +314,7 @@ class FirstHourTest {
         String key;
         try (CliProcess keys = CliProcess.start(System.getProperty("java.class.path"), envHome, passwdHome, "keys")) {
             key = keys.readLine();
-            assertThat(keys.exitCode()).as(keys.stderr.get()).isZero();
+            assertThat(keys.exitCode()).as(keys.stderr()).isZero();
         }
         Path secret = envHome.resolve(".multiserver").resolve("secret");
         assertThat(secret).exists();
@@ -328,7 +329,7 @@ class FirstHourTest {
                 "serve", "--listen", "net:127.0.0.1:0~shs")) {
             assertThat(serve.readLine()).endsWith("~shs:" + key);
             serve.terminate();
-            assertThat(serve.stderr.get()).contains("read key file " + secret);
+            assertThat(serve.stderr()).contains("read key file " + secret);
         }
     }
 
@@ -345,7 +346,7 @@ class FirstHourTest {
         try (CliProcess keys = CliProcess.start(List.of("strace", "-f", "-qq", "-e",
                         "trace=mkdir,mkdirat,open,openat,creat", "-o", trace.toString()),
                 System.getProperty("java.class.path"), home, home, "keys", "--keys", secret.toString())) {
-            assertThat(keys.exitCode()).as(keys.stderr.get()).isZero();
+            assertThat(keys.exitCode()).as(keys.stderr()).isZero();
         }
         List<String> calls = Files.readAllLines(trace).stream().filter(l -> l.contains(home.resolve("new-dir")
                 .toString())).toList();
@@ -380,7 +381,7 @@ class FirstHourTest {
         try (CliProcess serve = CliProcess.start(home, "serve", "--handshake-timeout", "-5", "--listen",
                 "net:127.0.0.1:0~shs", "--keys", home.resolve("server").toString())) {
             assertThat(serve.exitCode()).isEqualTo(2);
-            assertThat(lines(serve.stderr.get())).containsExactly(
+            assertThat(lines(serve.stderr())).containsExactly(
                     "multiserver: --handshake-timeout must be positive, got -5 s");
         }
     }
@@ -390,7 +391,7 @@ class FirstHourTest {
         Path folder = Files.createDirectories(home.resolve("a-folder"));
         try (CliProcess keys = CliProcess.start(home, "keys", "--keys", folder.toString())) {
             assertThat(keys.exitCode()).isEqualTo(1);
-            assertThat(lines(keys.stderr.get())).containsExactly("multiserver: " + folder + " is a directory, not a"
+            assertThat(lines(keys.stderr())).containsExactly("multiserver: " + folder + " is a directory, not a"
                     + " secret file (--keys names the file itself, such as " + folder.resolve("secret") + ")");
         }
     }
@@ -400,26 +401,26 @@ class FirstHourTest {
         try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:99999~shs",
                 "--keys", home.resolve("server").toString())) {
             assertThat(serve.exitCode()).isEqualTo(2);
-            assertThat(serve.stderr.get()).startsWith("multiserver: column 15: '99999' is not a port (a port to"
+            assertThat(serve.stderr()).startsWith("multiserver: column 15: '99999' is not a port (a port to"
                     + " listen on is a whole number from 0 to 65535, 0 for any free port)");
         }
         try (CliProcess connect = CliProcess.start(home, "connect", "ws://127.0.0.1:99999~shs:" + KEY,
                 "--keys", home.resolve("client").toString())) {
             connect.input(new byte[0]);
             assertThat(connect.exitCode()).isEqualTo(2);
-            assertThat(connect.stderr.get()).startsWith("multiserver: column 16: '99999' is not a port (a port to"
+            assertThat(connect.stderr()).startsWith("multiserver: column 16: '99999' is not a port (a port to"
                     + " dial is a whole number from 1 to 65535)");
         }
         try (CliProcess connect = CliProcess.start(home, "connect", "net:127.0.0.1:1~shs:" + KEY, "--local-port",
                 "65536", "--keys", home.resolve("client").toString())) {
             assertThat(connect.exitCode()).isEqualTo(2);
-            assertThat(lines(connect.stderr.get())).containsExactly("multiserver: --local-port must be a port to"
+            assertThat(lines(connect.stderr())).containsExactly("multiserver: --local-port must be a port to"
                     + " listen on, 0 to 65535 (0 for any free port), got 65536");
         }
         try (CliProcess serve = CliProcess.start(home, "serve", "--listen", "net:127.0.0.1:0~shs", "--forward",
                 "127.0.0.1:0", "--keys", home.resolve("server").toString())) {
             assertThat(serve.exitCode()).isEqualTo(2);
-            assertThat(lines(serve.stderr.get())).containsExactly("multiserver: --forward expects HOST:PORT with a"
+            assertThat(lines(serve.stderr())).containsExactly("multiserver: --forward expects HOST:PORT with a"
                     + " port to dial, 1 to 65535; got '127.0.0.1:0'");
         }
     }
@@ -434,7 +435,7 @@ class FirstHourTest {
                     "--keys", home.resolve("client").toString())) {
                 connect.input(new byte[0]);
                 assertThat(connect.exitCode()).isEqualTo(1);
-                String error = connect.stderr.get();
+                String error = connect.stderr();
                 assertThat(error).contains(wss.substring(0, wss.indexOf('~')) + ": TLS handshake failed: the server"
                         + " answered in plain HTTP ('HTTP/1.1 400 Bad Request'), not TLS: it serves ws, not wss")
                         .doesNotContainPattern("[0-9a-f]{32}");
@@ -463,7 +464,7 @@ class FirstHourTest {
                 assertThat(new String(c.input().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("hi");
                 c.close();
                 serve.terminate();
-                stderr = serve.stderr.get();
+                stderr = serve.stderr();
             }
             if (!verbose) {
                 assertThat(lines(stderr)).startsWith("INFO serve - created key file " + keyFile,

@@ -24,6 +24,7 @@ import org.multiserver.shs.ShsKeyPair;
 import org.multiserver.shs.ShsTransformProvider;
 import org.multiserver.shs2.Shs2TransformProvider;
 import org.multiserver.spi.Identity;
+import org.multiserver.testing.CliProcess;
 import picocli.CommandLine;
 
 /**
@@ -62,7 +63,7 @@ class Shs2UpgradeTest {
         address = serve.readLine();
         parts = DEFAULT_ADDRESS.matcher(String.valueOf(address));
         assertThat(parts.matches()).as("serve printed '%s'; stderr: %s", address,
-                address == null ? serve.stderr.join() : "").isTrue();
+                address == null ? serve.stderr() : "").isTrue();
     }
 
     @AfterAll
@@ -155,7 +156,7 @@ class Shs2UpgradeTest {
             connect.input(ascii("hi through shs2\n"));
             assertThat(connect.rest()).isEqualTo("hi through shs2\n");
             assertThat(connect.exitCode()).isZero();
-            assertThat(connect.stderr.get()).contains("connected to " + shs2Alternative());
+            assertThat(connect.stderr()).contains("connected to " + shs2Alternative());
         }
     }
 
@@ -165,13 +166,13 @@ class Shs2UpgradeTest {
                 "--concurrency", "4", "--warmup", "5", "--keys", home.resolve("client").toString())) {
             assertThat(bench.readLine()).matches("\\{\"impl\":\"java\",\"kind\":\"handshakes\",\"n\":30,"
                     + "\"conc\":4,\"seconds\":[0-9.]+,\"perSecond\":[0-9.]+}");
-            assertThat(bench.exitCode()).as(bench.stderr.get()).isZero();
+            assertThat(bench.exitCode()).as(bench.stderr()).isZero();
         }
         try (CliProcess bench = CliProcess.start(home, "bench", "throughput", shs2Alternative(), "--mib", "4",
                 "--warmup-mib", "1", "--keys", home.resolve("client").toString())) {
             assertThat(bench.readLine()).matches("\\{\"impl\":\"java\",\"kind\":\"throughput\",\"mib\":4,"
                     + "\"seconds\":[0-9.]+,\"mibPerSecond\":[0-9.]+}");
-            assertThat(bench.exitCode()).as(bench.stderr.get()).isZero();
+            assertThat(bench.exitCode()).as(bench.stderr()).isZero();
         }
     }
 
@@ -199,7 +200,7 @@ class Shs2UpgradeTest {
                 "--keys", home.resolve("client").toString())) {
             connect.input(new byte[0]);
             assertThat(connect.exitCode()).isEqualTo(2);
-            assertThat(connect.stderr.get()).contains("no plugin can dial").contains("shs2").doesNotContain("\tat ");
+            assertThat(connect.stderr()).contains("no plugin can dial").contains("shs2").doesNotContain("\tat ");
         }
         // ...and given the whole address it takes net~shs.
         try (CliProcess connect = CliProcess.startWithClassPath(classPath, home, "connect", address, "--verbose",
@@ -207,7 +208,7 @@ class Shs2UpgradeTest {
             connect.input(ascii("hi through shs\n"));
             assertThat(connect.rest()).isEqualTo("hi through shs\n");
             assertThat(connect.exitCode()).isZero();
-            assertThat(connect.stderr.get()).contains("connected to " + shsAlternative());
+            assertThat(connect.stderr()).contains("connected to " + shsAlternative());
         }
     }
 
@@ -218,7 +219,7 @@ class Shs2UpgradeTest {
                 "--listen", "net:127.0.0.1:0~shs", "--keys", home.resolve("server").toString(),
                 "--app-key", OTHER_NETWORK, "--allow", allowed.publicKeyBase64())) {
             String served = server.readLine();
-            assertThat(served).as(server.stderr.getNow("")).matches("net:127\\.0\\.0\\.1:\\d+~shs2:" + KEY
+            assertThat(served).as(server.stderrAtEnd().getNow("")).matches("net:127\\.0\\.0\\.1:\\d+~shs2:" + KEY
                     + ";net:127\\.0\\.0\\.1:\\d+~shs:\\1");
             String[] alternatives = served.split(";");
             assertLetsInOnlyTheAllowedKeyOnTheNetwork(alternatives[0]);
@@ -237,7 +238,7 @@ class Shs2UpgradeTest {
                 "--keys", home.resolve("server").toString(),
                 "--app-key", OTHER_NETWORK, "--allow", allowed.publicKeyBase64())) {
             String served = server.readLine();
-            assertThat(served).as(server.stderr.getNow("")).matches("net:127\\.0\\.0\\.1:\\d+~shs2:" + KEY);
+            assertThat(served).as(server.stderrAtEnd().getNow("")).matches("net:127\\.0\\.0\\.1:\\d+~shs2:" + KEY);
 
             try (CliProcess connect = CliProcess.startWithClassPath(classPath, home, "connect", served,
                     "--plugin-path", plugins.toString(), "--app-key", OTHER_NETWORK, "--verbose",
@@ -245,7 +246,7 @@ class Shs2UpgradeTest {
                 connect.input(ascii("hi through a dropped-in shs2\n"));
                 assertThat(connect.rest()).isEqualTo("hi through a dropped-in shs2\n");
                 assertThat(connect.exitCode()).isZero();
-                assertThat(connect.stderr.get()).contains("connected to " + served);
+                assertThat(connect.stderr()).contains("connected to " + served);
             }
             // --app-key and --allow reached the plugin loaded from the plugin path.
             assertLetsInOnlyTheAllowedKeyOnTheNetwork(served);

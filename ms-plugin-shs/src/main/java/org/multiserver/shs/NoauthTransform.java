@@ -11,18 +11,19 @@ import org.multiserver.spi.Transform;
 /**
  * {@code noauth}: the connection as it is, with no identity. The JS reference's noauth claims the local key as the
  * remote identity ({@code remote: opts.keys.publicKey}), so an application that trusts that field would treat every
- * stranger as itself; here the layer is anonymous.
+ * stranger as itself; here the layer is anonymous. Enabled, it is {@link Transform#withoutHandshake} with nothing to
+ * add; disabled (the default), it is this class, which refuses every use with the reason.
  */
 final class NoauthTransform implements Transform {
     static final String NAME = "noauth";
     static final String DISABLED = "noauth is disabled: it authenticates nobody; enable it explicitly with the option "
             + NoauthTransformProvider.ENABLED.name() + "=true";
-    private static final Section SECTION = Section.of(NAME);
 
-    private final boolean enabled;
+    static Transform create(boolean enabled) {
+        return enabled ? Transform.withoutHandshake(NAME, pipeline -> { }) : new NoauthTransform();
+    }
 
-    NoauthTransform(boolean enabled) {
-        this.enabled = enabled;
+    private NoauthTransform() {
     }
 
     @Override
@@ -35,40 +36,17 @@ final class NoauthTransform implements Transform {
         if (!NAME.equals(section.name())) {
             return Optional.empty();
         }
-        if (!enabled) {
-            throw section.syntaxError(-1, DISABLED);
-        }
-        if (!section.data().isEmpty()) {
-            throw section.syntaxError(0, "noauth takes no items");
-        }
-        return Optional.of(new Target() {
-            @Override
-            public Section section() {
-                return SECTION;
-            }
-
-            @Override
-            public CompletableFuture<Layer> wrapClient(Channel channel) {
-                return wrap(channel);
-            }
-        });
+        throw section.syntaxError(-1, DISABLED);
     }
 
     @Override
     public CompletableFuture<Layer> wrapServer(Channel channel) {
-        return wrap(channel);
-    }
-
-    private CompletableFuture<Layer> wrap(Channel channel) {
-        if (!enabled) {
-            channel.close();
-            return CompletableFuture.failedFuture(new IllegalStateException(DISABLED));
-        }
-        return CompletableFuture.completedFuture(Layer.anonymous(SECTION));
+        channel.close();
+        return CompletableFuture.failedFuture(new IllegalStateException(DISABLED));
     }
 
     @Override
     public Optional<Section> stringify(Scope scope) {
-        return enabled ? Optional.of(SECTION) : Optional.empty();
+        return Optional.empty();
     }
 }

@@ -33,10 +33,10 @@ public final class NoauthTransformProvider implements TransformProvider {
                 throw spec.syntaxError(-1, NoauthTransform.DISABLED);
             }
             if (!spec.data().isEmpty()) {
-                throw spec.syntaxError(0, "noauth takes no items");
+                throw spec.syntaxError(0, "noauth takes no data: write just 'noauth'");
             }
         });
-        return new NoauthTransform(enabled);
+        return NoauthTransform.create(enabled);
     }
 
     @Override

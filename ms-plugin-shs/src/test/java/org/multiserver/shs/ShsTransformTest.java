@@ -264,7 +264,7 @@ class ShsTransformTest {
         }
         assertThat(on.stringify(Scope.DEVICE)).contains(Section.of("noauth"));
         assertThat(on.parse(Section.parse("shs:AAAA"))).isEmpty();
-        assertThat(parseError(on, "noauth:x").reason()).isEqualTo("noauth takes no items");
+        assertThat(parseError(on, "noauth:x").reason()).isEqualTo("noauth takes no data: write just 'noauth'");
     }
 
     /** A channel with the platform's buffering tail handler, as the core builds every connection. */

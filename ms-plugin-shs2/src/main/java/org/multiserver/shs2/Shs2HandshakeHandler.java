@@ -1,44 +1,36 @@
 package org.multiserver.shs2;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import org.multiserver.spi.HandshakeHandler;
 
 /**
  * One side of the shs2 handshake on a channel; on success the Secret Channel codecs take its place. Only the
- * protocol's messages are here: deadlines, exact reads, silent failure and leftovers are {@link HandshakeHandler}'s.
+ * protocol's messages are here: deadlines, exact reads, silent failure and leftovers are the SPI's
+ * {@link HandshakeHandler}'s.
  */
 final class Shs2HandshakeHandler extends HandshakeHandler<byte[]> {
 
     /** What each side waits for; {@code AUTHORIZING} is the server between message 3 and its decision. */
     private enum Phase {
-        CLIENT_HELLO(1, SecretHandshake2.HELLO_BYTES, "client hello"),
-        SERVER_HELLO(2, SecretHandshake2.HELLO_BYTES, "server hello"),
-        CLIENT_AUTHENTICATE(3, SecretHandshake2.AUTHENTICATE_BYTES, "client authenticate"),
-        AUTHORIZING(3, 0, "authorize decision"),
-        SERVER_ACCEPT(4, SecretHandshake2.ACCEPT_BYTES, "server accept"),
-        DONE(0, 0, "end");
+        CLIENT_HELLO(SecretHandshake2.HELLO_BYTES, "client hello (message 1)"),
+        SERVER_HELLO(SecretHandshake2.HELLO_BYTES, "server hello (message 2)"),
+        CLIENT_AUTHENTICATE(SecretHandshake2.AUTHENTICATE_BYTES, "client authenticate (message 3)"),
+        AUTHORIZING(0, "authorize decision (message 3)"),
+        SERVER_ACCEPT(SecretHandshake2.ACCEPT_BYTES, "server accept (message 4)"),
+        DONE(0, "end");
 
-        final int message;
         final int bytes;
         final String label;
 
-        Phase(int message, int bytes, String label) {
-            this.message = message;
+        Phase(int bytes, String label) {
             this.bytes = bytes;
             this.label = label;
         }
-
-        @Override
-        public String toString() {
-            return label + " (message " + message + ")";
-        }
     }
 
-    private final String namePrefix;
     private final SecretHandshake2.Initiator initiator;
     private final SecretHandshake2.Responder responder;
     private final Shs2Authorizer authorizer;
@@ -47,8 +39,7 @@ final class Shs2HandshakeHandler extends HandshakeHandler<byte[]> {
     private Shs2HandshakeHandler(String namePrefix, SecretHandshake2.Initiator initiator,
                                  SecretHandshake2.Responder responder, Shs2Authorizer authorizer, Duration timeout,
                                  CompletableFuture<byte[]> result) {
-        super(timeout, result);
-        this.namePrefix = namePrefix;
+        super("shs2", namePrefix, timeout, result);
         this.initiator = initiator;
         this.responder = responder;
         this.authorizer = authorizer;
@@ -105,41 +96,20 @@ final class Shs2HandshakeHandler extends HandshakeHandler<byte[]> {
                 default -> throw new IllegalStateException(phase.name());
             }
         } catch (SecretHandshake2.Failure e) {
-            throw new Shs2HandshakeException("shs2: rejected the " + phase + ": " + e.getMessage());
+            throw new Shs2HandshakeException("shs2: rejected the " + phase.label + ": " + e.getMessage());
         }
     }
 
     private void authorize(ChannelHandlerContext ctx, String who) {
-        CompletionStage<Boolean> decision;
-        try {
-            decision = authorizer.authorize(who, responder.payload.clone());
-            if (decision == null) {
-                throw new NullPointerException("the authorizer returned null");
-            }
-        } catch (RuntimeException e) {
-            fail(ctx, new Shs2HandshakeException("shs2: the authorize callback failed for client " + who
-                    + " (message 3): " + e, e));
-            return;
-        }
-        decision.whenComplete((allowed, error) -> onLoop(ctx, () -> decided(ctx, who, allowed, error)));
-    }
-
-    private void decided(ChannelHandlerContext ctx, String who, Boolean allowed, Throwable error) {
-        if (error != null) {
-            fail(ctx, new Shs2HandshakeException("shs2: the authorize callback failed for client " + who
-                    + " (message 3): " + error, error));
-        } else if (!Boolean.TRUE.equals(allowed)) {
-            fail(ctx, new Shs2HandshakeException("shs2: client " + who + " not authorized (message 3)"));
-        } else {
+        authorize(ctx, who, "message 3", () -> authorizer.authorize(who, responder.payload.clone()), () -> {
             try {
                 byte[] accept = responder.accept();
                 send(ctx, accept, "the server accept (message 4)");
                 finish(ctx, responder.keys());
             } catch (SecretHandshake2.Failure e) {
-                fail(ctx, new Shs2HandshakeException("shs2: cannot accept client " + who + " (message 4): "
-                        + e.getMessage()));
+                fail(ctx, "cannot accept client " + who + " (message 4): " + e.getMessage());
             }
-        }
+        });
     }
 
     /** Puts the Secret Channel in our place; the bytes behind the last message go on to its decoder. */
@@ -150,23 +120,24 @@ final class Shs2HandshakeHandler extends HandshakeHandler<byte[]> {
         SecretChannelDecoder decoder = new SecretChannelDecoder(new ChannelCipher(keys.decryptKey,
                 keys.decryptNonce), encoder);
         keys.wipe(); // the ciphers hold their own copies
-        ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.addAfter(ctx.name(), namePrefix + "channel-decoder", decoder);
-        pipeline.addAfter(ctx.name(), namePrefix + "channel-encoder", encoder);
+        addNext(ctx, "channel-encoder", encoder);
+        addNext(ctx, "channel-decoder", decoder);
         succeed(ctx, keys.remotePublicKey);
     }
 
     @Override
-    protected IOException timedOut(Duration timeout) {
-        long millis = timeout.toMillis();
-        String limit = millis % 1000 == 0 ? (millis / 1000) + " s" : millis + " ms";
-        return new Shs2HandshakeException("shs2: handshake deadline of " + limit + " passed while waiting for the "
-                + phase);
+    protected String waitingFor() {
+        return phase.label;
     }
 
     @Override
-    protected IOException hungUp(String reason) {
-        String message = switch (phase) {
+    protected IOException error(String message, Throwable cause) {
+        return new Shs2HandshakeException(message, cause);
+    }
+
+    @Override
+    protected String hungUp() {
+        return switch (phase) {
             case CLIENT_HELLO -> "shs2: the client hung up before its hello (message 1)";
             case SERVER_HELLO -> "shs2: the server hung up instead of sending its hello (message 2): wrong network"
                     + " key, or it does not speak shs2";
@@ -178,7 +149,6 @@ final class Shs2HandshakeHandler extends HandshakeHandler<byte[]> {
                     + " it did not authorize us";
             case DONE -> "shs2: connection closed";
         };
-        return new Shs2HandshakeException(reason == null ? message : message + " (" + reason + ")");
     }
 
     @Override

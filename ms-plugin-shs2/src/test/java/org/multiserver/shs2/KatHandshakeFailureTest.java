@@ -459,7 +459,7 @@ class KatHandshakeFailureTest {
                     ? "passed while waiting for the client authenticate (message 3)"
                     : "the client hung up instead of authenticating (message 3)";
             case "Responder: Unauthorized initiator." -> "not authorized (message 3)";
-            case "Responder: Failed to authorize initiator authenticate message." -> "the authorize callback failed";
+            case "Responder: Failed to authorize initiator authenticate message." -> "authorize callback failed";
             case "Initiator: Failed to acknowledge responder hello message." -> "rejected the server hello (message 2)";
             case "Initiator: Error when expecting responder to reply with hello message." -> timedOut
                     ? "passed while waiting for the server hello (message 2)"

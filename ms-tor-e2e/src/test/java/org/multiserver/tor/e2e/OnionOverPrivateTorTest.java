@@ -26,11 +26,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.multiserver.core.DialException;
 import org.multiserver.core.Connection;
+import org.multiserver.core.DialException;
 import org.multiserver.core.MultiServer;
 import org.multiserver.onion.OnionOptions;
 import org.multiserver.spi.Scope;
+import org.multiserver.testing.CliProcess;
 
 /**
  * Onion services end to end on a {@link PrivateTorNetwork}: a Java {@code onion~shs} server publishes its service

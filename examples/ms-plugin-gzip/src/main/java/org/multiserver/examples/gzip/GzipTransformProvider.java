@@ -2,6 +2,7 @@ package org.multiserver.examples.gzip;
 
 import java.util.List;
 import org.multiserver.spi.Option;
+import org.multiserver.spi.Pipelines;
 import org.multiserver.spi.PluginContext;
 import org.multiserver.spi.Transform;
 import org.multiserver.spi.TransformProvider;
@@ -21,9 +22,11 @@ import org.multiserver.spi.TransformProvider;
  * put the jar on the class path and {@code MultiServer.builder().listen("net:0.0.0.0:8008~gzip")} just works.
  */
 public final class GzipTransformProvider implements TransformProvider {
+    static final String NAME = "gzip";
+
     @Override
     public String name() {
-        return GzipTransform.NAME;
+        return NAME;
     }
 
     @Override
@@ -36,7 +39,11 @@ public final class GzipTransformProvider implements TransformProvider {
         if (level < 0 || level > 9) {
             throw new IllegalArgumentException("option " + GzipOptions.LEVEL.name() + " must be 0 to 9, got " + level);
         }
-        return new GzipTransform(level);
+        // No handshake: client and server do the same, and the pipeline is final as soon as both are in.
+        return Transform.withoutHandshake(NAME, pipeline -> {
+            Pipelines.addLast(pipeline, GzipDecoder.NAME, new GzipDecoder());
+            Pipelines.addLast(pipeline, GzipEncoder.NAME, new GzipEncoder(level));
+        });
     }
 
     @Override

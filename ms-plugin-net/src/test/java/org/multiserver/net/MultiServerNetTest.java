@@ -251,6 +251,24 @@ class MultiServerNetTest {
     }
 
     @Test
+    void aHostThatDoesNotResolveIsAListenErrorSayingSo() {
+        // .invalid never resolves (RFC 2606): no name server on the internet is asked about a real name.
+        server = MultiServer.builder().listen("net:nowhere.invalid:0").build();
+        assertThatThrownBy(() -> server.listen(MultiServerNetTest::echo).get(10, TimeUnit.SECONDS))
+                .cause().hasMessage("could not listen on net: cannot bind nowhere.invalid:0: cannot resolve host"
+                        + " 'nowhere.invalid'");
+    }
+
+    @Test
+    void aBadHostInAListenSpecFailsTheBuildAtItsColumn() {
+        assertThatThrownBy(() -> MultiServer.builder().listen("net:bad$host:0").build())
+                .isInstanceOfSatisfying(org.multiserver.address.AddressSyntaxException.class, e -> {
+                    assertThat(e.column()).isEqualTo(5);
+                    assertThat(e.reason()).contains("'bad$host' is not a host name");
+                });
+    }
+
+    @Test
     void closingTheServerClosesItsConnectionsAndLaterConnectsFail() throws Exception {
         CountDownLatch connected = new CountDownLatch(1);
         server = MultiServer.builder().listen("net:127.0.0.1:0").build();

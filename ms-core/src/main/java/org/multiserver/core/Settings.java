@@ -84,7 +84,7 @@ abstract sealed class Settings permits MultiServer.Builder {
         return listen(spec, null);
     }
 
-    /** Like {@link #listen(String)}, serving the given scopes. */
+    /** Like {@code listen(spec)}, serving the given scopes. */
     public MultiServer.Builder listen(String spec, Set<Scope> scopes) {
         Address address = Address.parse(spec);
         Set<Scope> copy = scopes == null ? null : EnumSet.copyOf(scopes);
@@ -123,7 +123,7 @@ abstract sealed class Settings permits MultiServer.Builder {
     }
 
     /**
-     * An option known only by name, as text (from a command line); the plugin parses it. {@link #build} fails
+     * An option known only by name, as text (from a command line); the plugin parses it. {@code build()} fails
      * when no plugin found declares an option of that name.
      */
     public MultiServer.Builder option(String name, String value) {

@@ -206,8 +206,8 @@ class PlugsTest {
         others.addAll(nonLoopbackAddresses());
         for (String host : others) {
             String other = "net:" + host + ":" + port + "~shs:" + KEY;
-            assertThat(messages(failure(client.connect(other)))).as(other)
-                    .contains(": connection refused");
+            // Refused on loopback; another interface might drop instead, so any failure that names the address.
+            assertThat(messages(failure(client.connect(other)))).as(other).contains(other.split("~")[0] + ": ");
         }
         assertThat(l.stringify(Scope.LOCAL)).as("nothing printed for the LAN").isEmpty();
     }

@@ -433,9 +433,17 @@ class PlugsTest {
 
         Connection later = await(client(stack).connect(address));
         assertThat(exchange(later, "after")).isEqualTo("AFTER");
-        Connection there = accepted.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(there.peerIdentity()).as("the only connection the server handed on").contains(KEY);
-        assertThat(accepted).isEmpty();
+        // Almost always the aborted one never reaches the server's handler; if a descheduled test thread let its
+        // handshake finish first, the abort has closed it.
+        while (true) {
+            Connection there = accepted.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(there).as("the later client's connection on the server").isNotNull();
+            if (there.peerIdentity().orElseThrow().equals(KEY)) {
+                break;
+            }
+            assertThat(there.peerIdentity()).contains(aborter.publicKeyBase64());
+            await(there.closeFuture());
+        }
     }
 
     // ---- a failed handshake's error names the peer ----

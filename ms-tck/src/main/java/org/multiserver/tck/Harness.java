@@ -157,9 +157,9 @@ final class Harness {
                     + " returning a future: " + e, e));
         }
         return connecting.thenApply(channel -> {
-            own(channel);
             Installed parts = installed.get();
             if (parts == null) {
+                own(channel);
                 throw new AssertionError("Endpoint.connect(beforeFirstRead) to " + section + " completed without"
                         + " calling beforeFirstRead: the platform's tail would never be added");
             }

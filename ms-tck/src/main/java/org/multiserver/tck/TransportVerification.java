@@ -251,9 +251,9 @@ public abstract class TransportVerification {
         // With the event loops held, the connect cannot get anywhere before the cancel: it is in flight for sure.
         CancelledConnect attempt = harness.whileLoopsHeld(() -> cancelledConnect(endpoint));
         assertTrue(attempt.cancelled() && attempt.future().isCancelled(), "the connect future could not be cancelled"
-                + " although nothing had happened yet: it completed inside connect()");
-        Rules.requires(!attempt.opened().isEmpty(), "connect() registered no channel on the calling thread, so the"
-                + " kit cannot watch the channel a cancelled connect opened");
+                + " although nothing had happened yet: it completed inside connect(beforeFirstRead)");
+        Rules.requires(!attempt.opened().isEmpty(), "connect(beforeFirstRead) registered no channel on the calling"
+                + " thread, so the kit cannot watch the channel a cancelled connect opened");
         for (Channel ch : attempt.opened()) {
             harness.awaitClosed(ch, "the channel of a connect cancelled while in flight (" + endpoint.section() + ")");
         }

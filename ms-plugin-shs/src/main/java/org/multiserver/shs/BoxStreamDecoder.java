@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
+import org.multiserver.spi.ProtocolViolation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,11 +42,14 @@ final class BoxStreamDecoder extends ByteToMessageDecoder {
         }
         if (state == State.ENDED) {
             // The application's input ended cleanly at the goodbye, whether these bytes came in the same read or a
-            // later one; they are a protocol violation, so we hang up without turning that clean end into an error.
-            LOG.debug("{} shs: {} bytes of box-stream data after the goodbye: closing", ctx.channel(),
-                    in.readableBytes());
-            in.skipBytes(in.readableBytes());
+            // later one; they are a protocol violation, so we hang up without turning that clean end into an error,
+            // and tell the platform, which reports it to the server's error handler.
+            int trailing = in.readableBytes();
+            LOG.debug("{} shs: {} bytes of box-stream data after the goodbye: closing", ctx.channel(), trailing);
+            in.skipBytes(trailing);
             state = State.FAILED;
+            ctx.fireUserEventTriggered(new ProtocolViolation(new BoxStreamException("shs: box-stream data after the"
+                    + " goodbye (" + trailing + " bytes): the peer broke the protocol after its clean end")));
             ctx.close();
             return;
         }

@@ -207,6 +207,8 @@ class BoxStreamCodecTest {
         assertThat(app.inputShutdownEvents()).isEqualTo(1);
         assertThat(app.bytes()).isEmpty();
         assertThat(app.error).as("the clean end stays clean").isNotDone();
+        assertThat(app.violations()).as("reported for the server's error handler").containsExactly("shs: box-stream"
+                + " data after the goodbye (37 bytes): the peer broke the protocol after its clean end");
         assertThat(reader.isOpen()).as("a peer that writes after its goodbye is hung up on").isFalse();
         finish();
     }
@@ -223,6 +225,7 @@ class BoxStreamCodecTest {
         assertThat(app.inputShutdownEvents()).isEqualTo(1);
         assertThat(app.bytes()).isEmpty();
         assertThat(app.error).as("the clean end stays clean").isNotDone();
+        assertThat(app.violations()).hasSize(1);
         assertThat(reader.isOpen()).isFalse();
         finish();
     }

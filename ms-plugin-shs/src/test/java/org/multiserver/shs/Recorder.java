@@ -94,6 +94,12 @@ class Recorder extends ChannelInboundHandlerAdapter {
         return reads;
     }
 
+    /** The protocol violations reported after the clean end, in their words. */
+    synchronized List<String> violations() {
+        return events.stream().filter(e -> e instanceof org.multiserver.spi.ProtocolViolation)
+                .map(e -> ((org.multiserver.spi.ProtocolViolation) e).error().getMessage()).toList();
+    }
+
     synchronized long inputShutdownEvents() {
         return events.stream().filter(e -> e == ChannelInputShutdownEvent.INSTANCE).count();
     }

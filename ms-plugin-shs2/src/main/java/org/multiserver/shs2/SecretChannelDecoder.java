@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
+import org.multiserver.spi.ProtocolViolation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,10 +48,13 @@ final class SecretChannelDecoder extends ByteToMessageDecoder {
                 return;
             }
             case ENDED -> {
-                LOG.debug("{} shs2: {} bytes after the peer's end-of-stream: closing", ctx.channel(),
-                        in.readableBytes());
-                in.skipBytes(in.readableBytes());
+                int trailing = in.readableBytes();
+                LOG.debug("{} shs2: {} bytes after the peer's end-of-stream: closing", ctx.channel(), trailing);
+                in.skipBytes(trailing);
                 state = State.FAILED;
+                // The application's end stays clean; the platform reports this to the server's error handler.
+                ctx.fireUserEventTriggered(new ProtocolViolation(new SecretChannelException("shs2: " + trailing
+                        + " bytes after the peer's end-of-stream: it broke the protocol after its clean end")));
                 ctx.close();
                 return;
             }

@@ -172,6 +172,9 @@ class KatDecrypterTest {
                         assertThat(ch.isOpen()).as("%s %s: closed after the bytes behind end-of-stream", id, how)
                                 .isFalse();
                     }
+                    assertThat(app.events.stream().filter(e -> e instanceof org.multiserver.spi.ProtocolViolation))
+                            .as("%s %s: the bytes behind end-of-stream reported as a violation", id, how)
+                            .hasSize(tail ? 1 : 0);
                 } else {
                     assertThat(app.errors).as("%s %s: error end", id, how).singleElement()
                             .isInstanceOf(SecretChannelException.class);

@@ -126,6 +126,7 @@ final class PrivateTorNetwork implements AutoCloseable {
         serviceControl = awaitBootstrapped(service, deadline);
         serviceControl.command("SETEVENTS HS_DESC"); // for descriptorUploaded
         clientControl = awaitBootstrapped(client, deadline);
+        clientControl.command("SETEVENTS SIGNAL"); // for forgetCircuits
         upAfter = since(startNanos);
     }
 
@@ -147,9 +148,18 @@ final class PrivateTorNetwork implements AutoCloseable {
     /**
      * Makes the client tor forget its circuits and the onion-service state it keeps (descriptors, intro points),
      * as {@code SIGNAL NEWNYM} does, so that its next connection goes through the network as a new client's would.
+     * Returns once tor did it: tor answers at once but defers a NEWNYM that comes within 10 s of the last one (its
+     * rate limit), and announces each one it carries out with a SIGNAL event.
      */
-    void forgetCircuits() throws IOException {
+    void forgetCircuits() throws Exception {
+        int mark = clientControl.eventCount();
         clientControl.command("SIGNAL NEWNYM");
+        clientControl.eventAfter(mark, e -> e.startsWith("650 SIGNAL NEWNYM")).get(30, TimeUnit.SECONDS);
+    }
+
+    /** The client tor, whose log tells what became of a connection (see {@code tor.e2e.log}). */
+    TorNode client() {
+        return client;
     }
 
     /** A new control connection to the service tor, authenticated; the caller closes it. */
@@ -268,6 +278,11 @@ final class PrivateTorNetwork implements AutoCloseable {
         // Fetch from the authorities, not from relay caches that may still lack microdescriptors (a 404 there
         // costs a back-off of about 10 s).
         torrc.add("FetchDirInfoEarly 1");
+        // -Dtor.e2e.log=[rend,edge,app]info: more of the client's and the service's log, to see why a dial failed
+        String more = System.getProperty("tor.e2e.log");
+        if (more != null && !more.isBlank()) {
+            torrc.add("Log " + more + " stdout");
+        }
         torrc.addAll(extra);
         return new TorNode(nick, data, controlPort, torrc);
     }

@@ -90,15 +90,28 @@ final class TorController implements AutoCloseable {
 
     /** The first event (its lines joined by newlines) that matches, the ones already received included. */
     CompletableFuture<String> event(Predicate<String> match) {
+        return eventAfter(0, match);
+    }
+
+    /** How many events came so far: a mark for {@link #eventAfter}. */
+    int eventCount() {
+        synchronized (events) {
+            return events.size();
+        }
+    }
+
+    /** The first event that matches among those from event {@code mark} on (0-based), and those to come. */
+    CompletableFuture<String> eventAfter(int mark, Predicate<String> match) {
         CompletableFuture<String> found = new CompletableFuture<>();
         synchronized (events) {
-            events.stream().filter(match).findFirst().ifPresentOrElse(found::complete, () -> {
-                if (closed) {
-                    found.completeExceptionally(new IOException(name + ": the control connection closed"));
-                } else {
-                    waiting.put(match, found);
-                }
-            });
+            events.subList(Math.min(mark, events.size()), events.size()).stream().filter(match).findFirst()
+                    .ifPresentOrElse(found::complete, () -> {
+                        if (closed) {
+                            found.completeExceptionally(new IOException(name + ": the control connection closed"));
+                        } else {
+                            waiting.put(match, found);
+                        }
+                    });
         }
         return found;
     }

@@ -132,6 +132,13 @@ final class TorNode implements AutoCloseable {
         return new IOException("tor " + nickname + " exited (code " + code + "); its last lines:\n" + lastLines(15));
     }
 
+    /** The lines logged from line {@code mark} on (0-based). */
+    List<String> linesAfter(int mark) {
+        synchronized (log) {
+            return List.copyOf(log.subList(Math.min(mark, log.size()), log.size()));
+        }
+    }
+
     /** The last {@code n} lines of tor's log, for error messages. */
     String lastLines(int n) {
         synchronized (log) {

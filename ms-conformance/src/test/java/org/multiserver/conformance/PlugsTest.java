@@ -28,6 +28,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -420,30 +421,43 @@ class PlugsTest {
         aborted("ws://127.0.0.1:0~shs", "ws~shs");
     }
 
-    /** The aborted client has a key of its own, so the connection that does arrive is known to be the later one. */
+    /**
+     * The aborted client has a key of its own, which the server's authorizer holds in the handshake: the abort comes
+     * while the connect is surely in flight, and the server must see that client hang up (not wait for its deadline).
+     */
     private void aborted(String spec, String stack) throws Exception {
-        MultiServer.Listening l = serve(builder().listen(spec));
-        String address = l.stringify(Scope.DEVICE);
         ShsKeyPair aborter = ShsKeyPair.fromSeed(Fixtures.sha256("ABORTED"));
+        CountDownLatch inHandshake = new CountDownLatch(1);
+        ShsAuthorizer holdTheAborter = key -> {
+            if (key.equals(aborter.publicKeyBase64())) {
+                inHandshake.countDown();
+                return new CompletableFuture<>(); // never answered
+            }
+            return CompletableFuture.completedFuture(true);
+        };
+        BlockingQueue<ServerError> errors = new LinkedBlockingQueue<>();
+        MultiServer.Listening l = serve(builder().option(ShsTransformProvider.AUTHORIZE, holdTheAborter)
+                .handshakeTimeout(java.time.Duration.ofMinutes(5))
+                .onServerError((peer, shape, error) -> errors.add(new ServerError(peer, shape, error)))
+                .listen(spec));
+        String address = l.stringify(Scope.DEVICE);
+        // Its own deadline far away: only the abort can end its connect within the wait.
         MultiServer abortingClient = keep(MultiServer.builder().identity(aborter.identity())
+                .handshakeTimeout(java.time.Duration.ofMinutes(5))
                 .option(ShsTransformProvider.APP_KEY, APP_KEY).listen(stack).build());
+
         CompletableFuture<Connection> attempt = abortingClient.connect(address);
+        assertThat(inHandshake.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the aborter reached the server").isTrue();
         assertThat(attempt.cancel(true)).isTrue();
         assertThat(failure(attempt)).isInstanceOf(CancellationException.class);
+        ServerError e = errors.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(e).as("the server saw the aborted connection end").isNotNull();
+        assertThat(messages(e.error())).contains("hung up");
 
         Connection later = await(client(stack).connect(address));
         assertThat(exchange(later, "after")).isEqualTo("AFTER");
-        // Almost always the aborted one never reaches the server's handler; if a descheduled test thread let its
-        // handshake finish first, the abort has closed it.
-        while (true) {
-            Connection there = accepted.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertThat(there).as("the later client's connection on the server").isNotNull();
-            if (there.peerIdentity().orElseThrow().equals(KEY)) {
-                break;
-            }
-            assertThat(there.peerIdentity()).contains(aborter.publicKeyBase64());
-            await(there.closeFuture());
-        }
+        assertThat(accepted.poll(WAIT.toSeconds(), TimeUnit.SECONDS).peerIdentity())
+                .as("the only connection the server handed on").contains(KEY);
     }
 
     // ---- a failed handshake's error names the peer ----

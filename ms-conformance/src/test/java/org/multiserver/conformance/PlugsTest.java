@@ -14,7 +14,6 @@ import static org.multiserver.conformance.Fixtures.failure;
 import static org.multiserver.conformance.Fixtures.messages;
 import static org.multiserver.conformance.Fixtures.port;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -315,7 +314,8 @@ class PlugsTest {
     void wsDefaultPort() throws Exception {
         assertThat(transport(new WsTransportProvider()).parse(Section.parse("ws://domain.de:80")).orElseThrow()
                 .section().toString()).isEqualTo("ws://domain.de");
-        assertPublicOnly(WsOptions.EXTERNAL, "ws://127.0.0.1:0", "ws://domain.de:");
+        // A test cannot bind port 80: the server side is a public-scope server with an external name.
+        assertExternal(WsOptions.EXTERNAL, List.of("domain.de"), "ws://127.0.0.1:0", "ws://domain.de:P");
     }
 
     @Test
@@ -593,15 +593,6 @@ class PlugsTest {
         MultiServer.Listening l = serve(b.listen(spec, Set.of(Scope.PUBLIC)));
         String printed = l.stringify(Scope.PUBLIC);
         assertThat(printed).isEqualTo(expected.replace(":P", ":" + port(printed)));
-        assertThat(l.stringify(Scope.LOCAL)).isEmpty();
-        assertThat(l.stringify(Scope.DEVICE)).isEmpty();
-    }
-
-    private void assertPublicOnly(org.multiserver.spi.Option<List<String>> external, String spec, String prefix)
-            throws Exception {
-        MultiServer.Listening l = serve(builder().option(external, List.of("domain.de"))
-                .listen(spec, Set.of(Scope.PUBLIC)));
-        assertThat(l.stringify(Scope.PUBLIC)).startsWith(prefix);
         assertThat(l.stringify(Scope.LOCAL)).isEmpty();
         assertThat(l.stringify(Scope.DEVICE)).isEmpty();
     }

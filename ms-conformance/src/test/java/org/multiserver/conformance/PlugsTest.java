@@ -175,7 +175,8 @@ class PlugsTest {
     @DisplayName("plugs.js: stringify() does not show scopeid from ipv6")
     void stringifyDoesNotShowScopeidFromIpv6() throws Exception {
         // Printed names: an external host with a zone id is printed without it.
-        MultiServer.Listening l = serve(builder().option(NetOptions.EXTERNAL, List.of("fe80::1065:74a4:4016:6266%wlan0"))
+        MultiServer.Listening l = serve(builder()
+                .option(NetOptions.EXTERNAL, List.of("fe80::1065:74a4:4016:6266%wlan0"))
                 .listen("net:127.0.0.1:0~shs", Set.of(Scope.PUBLIC)));
         assertThat(l.stringify(Scope.PUBLIC))
                 .isEqualTo("net:fe80::1065:74a4:4016:6266:" + port(l.stringify(Scope.PUBLIC)) + "~shs:" + KEY);
@@ -517,7 +518,8 @@ class PlugsTest {
     }
 
     private void severalHosts(Set<Scope> scopes) throws Exception {
-        MultiServer.Listening l = serve(builder().listen("net:127.0.0.1:0~shs", scopes).listen("net:::1:0~shs", scopes));
+        MultiServer.Listening l = serve(builder().listen("net:127.0.0.1:0~shs", scopes)
+                .listen("net:::1:0~shs", scopes));
         for (Scope scope : scopes) {
             assertThat(l.stringify(scope)).as("%s", scope)
                     .matches("net:127\\.0\\.0\\.1:\\d+~shs:" + K + ";net:::1:\\d+~shs:" + K);

@@ -47,8 +47,11 @@ public final class RawShs {
 
     /** The whole handshake as an honest client over {@code socket}; afterwards {@link #frame} seals our side. */
     public void handshake(Socket socket) throws IOException, HandshakeException {
-        OutputStream out = socket.getOutputStream();
-        InputStream in = socket.getInputStream();
+        handshake(socket.getInputStream(), socket.getOutputStream());
+    }
+
+    /** The whole handshake over byte streams (a socket's, or WebSocket payloads read and written by hand). */
+    public void handshake(InputStream in, OutputStream out) throws IOException, HandshakeException {
         out.write(message1());
         out.write(message3(in.readNBytes(64)));
         readMessage4(in.readNBytes(80));

@@ -74,6 +74,27 @@ class PackagingTest {
     }
 
     @Test
+    void msAllBringsTheCoreAndEveryStandardPlugin() {
+        Set<String> plugins = new TreeSet<>();
+        for (String module : Repository.modules()) {
+            if (module.startsWith("ms-plugin-")) {
+                plugins.add(module);
+            }
+        }
+        assertThat(plugins).contains("ms-plugin-net", "ms-plugin-ws", "ms-plugin-shs", "ms-plugin-shs2",
+                "ms-plugin-onion", "ms-plugin-unix");
+        Set<String> brought = new TreeSet<>();
+        Element deps = Repository.child(Repository.pom("ms-all").getDocumentElement(), "dependencies");
+        for (Element dependency : Repository.children(deps, "dependency")) {
+            assertThat(Repository.text(dependency, "scope")).as("ms-all's dependencies are compile scope").isNull();
+            brought.add(Repository.text(dependency, "artifactId"));
+        }
+        Set<String> expected = new TreeSet<>(plugins);
+        expected.add("ms-core");
+        assertThat(brought).isEqualTo(expected);
+    }
+
+    @Test
     void theExampleUsesThisVersion() {
         assertThat(Repository.text(Repository.pom("examples/getting-started"), "properties", "multiserver.version"))
                 .isEqualTo(Repository.VERSION);

@@ -384,8 +384,12 @@ public abstract class TransportVerification {
                         + " before the channel's first read (a Bootstrap handler is the place), not once connect()"
                         + " completed, as the SPI's default does", e);
             }
+            // Both ends close at once: a transport with a closing handshake (ws) would otherwise wait out its
+            // close timeout for a peer that is not ending, a hundred times.
             client.channel.close();
+            accepted.channel.close();
             harness.awaitClosed(client.channel, which + ": the client's channel");
+            harness.awaitClosed(accepted.channel, which + ": the accepted channel");
         }
     }
 

@@ -69,4 +69,26 @@ class BrowserWsTest {
             assertThat(serverErrors).isEmpty();
         }
     }
+
+    /** {@link WsOptions#ORIGINS} without the page's origin: Chromium gets 403 for its upgrade, nothing connects. */
+    @Test
+    void aPageFromAnOriginNotAllowedIsRefusedWith403() throws Exception {
+        List<Connection> accepted = new CopyOnWriteArrayList<>();
+        try (MultiServer server = MultiServer.builder()
+                .option(WsOptions.ORIGINS, List.of("https://app.example"))
+                .listen("ws://127.0.0.1:0~shs").build()) {
+            String address = server.listen(accepted::add).get(10, TimeUnit.SECONDS).stringify(Scope.DEVICE);
+            String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+            try (NodeProcess runner = NodeProcess.start("browser", "run.js", "--address", address, "--bytes", "1",
+                    "--chromium", chromium, "--timeout", "30000")) {
+                JsonNode report = runner.await(null, Duration.ofSeconds(150));
+                assertThat(runner.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+                assertThat(report.path("ok").asBoolean()).as("the browser's report: %s", report).isFalse();
+                assertThat(report.path("pageOrigin").asText()).startsWith("http://127.0.0.1:");
+                // Chromium tells the page's console why its WebSocket failed.
+                assertThat(runner.stderr()).as(runner.output()).contains("Unexpected response code: 403");
+            }
+            assertThat(accepted).isEmpty();
+        }
+    }
 }

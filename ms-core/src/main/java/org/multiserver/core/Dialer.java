@@ -13,6 +13,7 @@ import org.multiserver.address.Address;
 import org.multiserver.address.AddressSyntaxException;
 import org.multiserver.address.MultiAddress;
 import org.multiserver.spi.Layer;
+import org.multiserver.spi.ReadGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,9 +117,17 @@ final class Dialer {
         }
 
         private void dial(int index, Address alternative, Stack stack, Stack.Plan plan) {
-            StreamHandler stream = new StreamHandler();
-            CompletableFuture<Channel> connecting = plan.endpoint().connect(
-                    ch -> ch.pipeline().addLast(StreamHandler.NAME, stream));
+            StreamHandler stream = new StreamHandler(
+                    violation -> LOG.debug("{} via {}: {}", alternative, stack.shape(), violation.getMessage()));
+            // Holds what a server that speaks first sent until the first transform is in place: the future below
+            // may complete after the first read, or on this thread.
+            ReadGate gate = plan.targets().isEmpty() ? null : new ReadGate();
+            CompletableFuture<Channel> connecting = plan.endpoint().connect(ch -> {
+                if (gate != null) {
+                    ch.pipeline().addLast(ReadGate.NAME, gate);
+                }
+                ch.pipeline().addLast(StreamHandler.NAME, stream);
+            });
             inFlight = connecting;
             if (result.isCancelled()) {
                 connecting.cancel(false);
@@ -129,11 +138,26 @@ final class Dialer {
                     ch.close();
                     throw new CancellationException();
                 }
-                CompletableFuture<List<Layer>> layers = Transforms.run(plan.targets().size(), i -> {
-                    CompletableFuture<Layer> step = plan.targets().get(i).wrapClient(ch);
-                    inFlight = step;
-                    return step;
-                });
+                CompletableFuture<List<Layer>> layers = new CompletableFuture<>();
+                Runnable wrap = () -> {
+                    Transforms.run(plan.targets().size(), i -> plan.targets().get(i).wrapClient(ch))
+                            .whenComplete((done, error) -> {
+                                if (error == null) {
+                                    layers.complete(done);
+                                } else {
+                                    layers.completeExceptionally(error);
+                                }
+                            });
+                    if (gate != null) {
+                        gate.open(); // the first transform's handlers are in; later ones get bytes as it completes
+                    }
+                };
+                if (ch.eventLoop().inEventLoop()) {
+                    wrap.run();
+                } else {
+                    ch.eventLoop().execute(wrap);
+                }
+                inFlight = layers;
                 return layers.thenApply(done -> Transforms.connection(ch, plan.endpoint().section(), done, true,
                         stream));
             }).whenComplete((connection, error) -> {

@@ -16,12 +16,13 @@ import org.multiserver.address.Section;
  * {@link #withoutHandshake} makes a transform that only adds handlers.
  *
  * <p>Threading: the platform calls {@link #wrapServer} and {@link Target#wrapClient} on the channel's event loop,
- * before the bytes of the channel's first read reach the transform's place: the first transform of a stack from the
- * transport's hand-over (the accept, or the {@code beforeFirstRead} of
- * {@link Transport.Endpoint#connect(java.util.function.Consumer)}), each next one from the completion of the previous
- * one's future, which a {@link HandshakeHandler} completes on the event loop before it hands on the bytes behind its
- * last message. A wrap that adds its handlers at once therefore sees every byte; one that hands the work to another
- * thread may miss the first.
+ * before the bytes of the channel's first read reach the transform's place. The first transform of a server's stack
+ * is wrapped from the transport's accept; the first of a client's once the connect completed (the connection is
+ * established), while a {@link ReadGate} put in by {@code beforeFirstRead} of
+ * {@link Transport.Endpoint#connect(java.util.function.Consumer)} holds what arrived; each next one from the
+ * completion of the previous one's future, which a {@link HandshakeHandler} completes on the event loop before it
+ * hands on the bytes behind its last message. A wrap that adds its handlers at once therefore sees every byte; one
+ * that hands the work to another thread may miss the first.
  */
 public interface Transform {
 

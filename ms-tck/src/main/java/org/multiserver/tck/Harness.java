@@ -28,6 +28,7 @@ import java.util.function.Supplier;
 import org.multiserver.address.Section;
 import org.multiserver.spi.ChannelFutures;
 import org.multiserver.spi.Layer;
+import org.multiserver.spi.ReadGate;
 import org.multiserver.spi.Listener;
 import org.multiserver.spi.Option;
 import org.multiserver.spi.Pipelines;
@@ -135,7 +136,7 @@ final class Harness {
      * once the connect completed, {@code wrap} (null: raw). A transport that calls the callback late loses what a
      * server that speaks first sent (rule T3_3); one that never calls it fails the connect here.
      *
-     * <p>For a wrapped connection a {@link ReadGate} holds what arrives until the wrap has run, as the wrap runs in
+     * <p>For a wrapped connection a {@link ReadGate} (the platform's too) holds what arrives until the wrap has run, as the wrap runs in
      * the connect future's completion, which is on this thread when the connect completed before this method
      * attached to it.
      */

@@ -1,4 +1,4 @@
-package org.multiserver.tck;
+package org.multiserver.spi;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -7,15 +7,15 @@ import java.util.ArrayDeque;
 import java.util.Queue;
 
 /**
- * Holds what a client channel reads between {@code beforeFirstRead} and the moment the kit has called the client's
- * wrap, then hands it on in order, to the transform's handlers, and leaves the pipeline. The wrap runs in the
- * completion of the connect future, as the platform's does; when that future completed before the kit attached to
- * it, the wrap runs later, on the rule's thread, and a server that writes first (a transform without handshake
- * writing as its wrap completes) could otherwise have its bytes reach the tail undecoded. Only the client side of a
- * wrapped connection has one: raw connections show exactly what the transport delivers.
+ * Holds what a client channel reads between {@code beforeFirstRead} and the moment its first transform was wrapped,
+ * then hands it on in order, to the transform's handlers, and leaves the pipeline. The platform and the TCK dial
+ * this way: {@link Transform.Target#wrapClient} runs on an established connection, once the connect's future
+ * completed, which may be later than the first read or on another thread; without the gate a server that speaks
+ * first could have its bytes reach the tail undecoded. Put it in from {@code beforeFirstRead}, before the tail;
+ * call {@link #open} on the channel's event loop once the wrap returned.
  */
-final class ReadGate extends ChannelInboundHandlerAdapter {
-    static final String NAME = "tck-gate";
+public final class ReadGate extends ChannelInboundHandlerAdapter {
+    public static final String NAME = "multiserver-gate";
 
     private final Queue<Object> held = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
@@ -31,7 +31,7 @@ final class ReadGate extends ChannelInboundHandlerAdapter {
     }
 
     /** Hands on what was held and leaves the pipeline; on the channel's event loop. */
-    void open() {
+    public void open() {
         if (open || ctx.isRemoved()) {
             return; // the channel closed meanwhile: what it held went with the pipeline
         }

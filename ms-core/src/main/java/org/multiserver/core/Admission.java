@@ -63,7 +63,8 @@ final class Admission {
             open.decrementAndGet();
             freeSlot.run();
         });
-        StreamHandler stream = new StreamHandler();
+        StreamHandler stream = new StreamHandler(
+                violation -> errorHandler.onError(remote.toString(), stack.shape(), violation));
         channel.pipeline().addLast(StreamHandler.NAME, stream);
         CompletableFuture<List<Layer>> layers = Transforms.run(stack.transforms().size(),
                 i -> stack.transforms().get(i).wrapServer(channel));

@@ -11,6 +11,8 @@ import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.multiserver.spi.ProtocolViolation;
 
 /**
  * The last handler of every connection until the user attaches their own: it holds what arrives (bounded: reading
@@ -32,6 +34,12 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     private Throwable failure;
     private volatile boolean outputEnded;
     private ChannelHandlerContext ctx;
+    /** Where a {@link ProtocolViolation} after a clean end goes: the server's error handler, or a client's log. */
+    private final Consumer<IOException> violations;
+
+    StreamHandler(Consumer<IOException> violations) {
+        this.violations = violations;
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -71,6 +79,10 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ProtocolViolation violation) {
+            violations.accept(violation.error()); // the input's clean end stays clean; the transform closes
+            return;
+        }
         if (evt instanceof ChannelInputShutdownEvent) {
             lock.lock();
             try {

@@ -60,6 +60,7 @@ class BoxStreamSocketFuzzTest {
     private static Connection honestWs;
     private static Rel.Uncaught uncaught;
     private static final Rel.ServerErrors errors = new Rel.ServerErrors();
+    private static final String VIOLATION = "shs: box-stream data after the goodbye (";
     private static long heapBefore;
     private static long started;
     private static final AtomicInteger tries = new AtomicInteger();
@@ -247,6 +248,7 @@ class BoxStreamSocketFuzzTest {
                     expected = null; // an error: which layer words it depends on the ending
                 }
             }
+            long violations = errors.count(VIOLATION);
             peer.send(stream.toByteArray(), random);
             if (plan.kind() == Kind.CUT) {
                 peer.end(plan.ending());
@@ -262,6 +264,8 @@ class BoxStreamSocketFuzzTest {
                 assertThat(outcome.end()).as("a cut is an error, never a clean end").isNotEqualTo("end");
             } else if (expected.equals("end")) {
                 assertThat(outcome.end()).isEqualTo("end");
+                // ... and the data after the goodbye reached the server's error handler, before the server hung up
+                assertThat(errors.count(VIOLATION)).as("violations reported").isEqualTo(violations + 1);
             } else {
                 assertThat(outcome.end()).endsWith("=: " + expected);
             }

@@ -142,25 +142,18 @@ public final class Connection implements AutoCloseable {
     }
 
     /**
-     * Closes both directions once everything written so far has gone to the transport, so a writer that closes
-     * right after its last write loses nothing. See {@link #abort()} to drop pending writes.
+     * Ends our output cleanly if it has not ended yet (shs sends its goodbye, so the peer reads an end rather than a
+     * truncation), then closes both directions once everything written so far has gone to the transport: a writer
+     * that closes right after its last write loses nothing. See {@link #abort()} to drop pending writes.
      */
     @Override
     public void close() {
         CompletableFuture<Void> ended = outputEnd;
-        if (ended != null) {
-            // Everything we wrote went out before our end of output did; nothing may be written after it.
-            ended.whenComplete((ok, error) -> onEventLoop(channel::close));
-        } else {
-            onEventLoop(() -> {
-                if (channel.isActive()) {
-                    channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                            .addListener(f -> channel.close()); // closes after a failed write too
-                } else {
-                    channel.close();
-                }
-            });
+        if (ended == null) {
+            ended = channel.isActive() ? shutdownOutput() : CompletableFuture.completedFuture(null);
         }
+        // Closes after a failed end of output too.
+        ended.whenComplete((ok, error) -> onEventLoop(channel::close));
     }
 
     /** Closes both directions now, dropping writes not yet sent. */

@@ -293,6 +293,7 @@ class HostileChannelTest {
                 };
                 p.send(RawShs2Client.concat(good, end, more));
                 p.expectEnd(GOOD);
+                p.expectViolationReported();
             }
         }
         // The same with the extra write sent only once the application saw its end.
@@ -303,6 +304,7 @@ class HostileChannelTest {
             assertThat(outcome.end()).isNull();
             p.send(p.client.write(AFTER));
             p.expectEnd(GOOD);
+            p.expectViolationReported();
         }
     }
 
@@ -511,6 +513,8 @@ class HostileChannelTest {
         final int port;
         final boolean closeAfterEnd;
         final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        /** What the server's error handler got for this connection: violations after a clean end. */
+        final List<Throwable> violations = new CopyOnWriteArrayList<>();
 
         Probe(boolean closeAfterEnd) throws Exception {
             this.closeAfterEnd = closeAfterEnd;
@@ -558,12 +562,29 @@ class HostileChannelTest {
             serverHangsUpSilently();
         }
 
-        /** The application read exactly {@code bytes}, then a clean end; the server hung up. */
+        /**
+         * The application read exactly {@code bytes}, then a clean end; the server hung up: with nothing sent when it
+         * hangs up on bytes after the end-of-stream, with its own end-of-stream (one length chunk) when the
+         * application closed first ({@code closeAfterEnd}).
+         */
         void expectEnd(byte[] bytes) throws Exception {
             Outcome o = outcome();
             assertThat(o.end()).as("how the application's input ended, after %d bytes", o.bytes().length).isNull();
             assertThat(o.bytes()).as("the bytes the application read before its end").isEqualTo(bytes);
-            serverHangsUpSilently();
+            if (closeAfterEnd) {
+                // Its end-of-stream, unless bytes behind ours made it hang up before the application's close ran.
+                assertThat(RawShs2Client.readUntilClosed(socket).length).as("bytes the server sent: its end-of-stream"
+                        + " or nothing").isIn(0, ChannelCipher.LENGTH_CHUNK);
+            } else {
+                serverHangsUpSilently();
+            }
+        }
+
+        /** Bytes after the end-of-stream reached the server's error handler as a violation, once. */
+        void expectViolationReported() {
+            assertThat(violations).singleElement().satisfies(e -> assertThat(e.getMessage())
+                    .startsWith("shs2: ").endsWith(" after the peer's end-of-stream: it broke the protocol after"
+                            + " its clean end"));
         }
 
         private void serverHangsUpSilently() throws IOException {
@@ -609,12 +630,23 @@ class HostileChannelTest {
         Fixture() throws Exception {
             Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(t.getName() + ": " + e));
             server = MultiServer.builder().listen("net:127.0.0.1:0~shs2")
-                    .onServerError((peer, stack, error) -> serverErrors.add(error)).build();
+                    .onServerError(this::serverError).build();
             address = server.listen(this::application).get(BOUND.toSeconds(), TimeUnit.SECONDS)
                     .stringify(Scope.DEVICE);
             serverKey = RawShs2Client.serverKey(address);
             client = MultiServer.builder().listen("net~shs2").build();
             longLived = client.connect(address).get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        }
+
+        /** A probe's violation after its clean end goes to the probe; anything else is a server error. */
+        private void serverError(String peer, String stack, Throwable error) {
+            Probe probe = probes.get(Integer.parseInt(peer.substring(peer.lastIndexOf(':') + 1)));
+            if (probe != null && error.getMessage() != null && error.getMessage().contains("after the peer's"
+                    + " end-of-stream")) {
+                probe.violations.add(error);
+            } else {
+                serverErrors.add(error);
+            }
         }
 
         /** The server's application: a registered probe's connection is read to its end; any other one echoes. */

@@ -18,6 +18,7 @@ import org.multiserver.net.NetOptions;
 import org.multiserver.net.NetTransportProvider;
 import org.multiserver.spi.Listener;
 import org.multiserver.spi.PluginContext;
+import org.multiserver.spi.ReadGate;
 import org.multiserver.spi.Scope;
 import org.multiserver.spi.Transport;
 
@@ -94,7 +95,9 @@ final class WsTransport implements Transport {
         }
         Section tcpAddress = WsAddress.netSection(target.host(), target.portOrDefault());
         Endpoint tcp = NET.create(context).parse(tcpAddress).orElseThrow();
-        CompletableFuture<Channel> connecting = tcp.connect();
+        // A peer that answers before our request (not HTTP at all) must reach the HTTP codec, not an empty pipeline.
+        ReadGate gate = new ReadGate();
+        CompletableFuture<Channel> connecting = tcp.connect(ch -> ch.pipeline().addLast(ReadGate.NAME, gate));
         CompletableFuture<Channel> result = new CompletableFuture<>();
         result.whenComplete((ch, error) -> {
             if (result.isCancelled()) {
@@ -111,8 +114,11 @@ final class WsTransport implements Transport {
                 ch.close();
                 return;
             }
-            ch.eventLoop().execute(() -> WsClientHandshake.start(ch, target, ssl,
-                    context.option(WsOptions.MAX_FRAME_SIZE), context.handshakeTimeout(), result, beforeFirstRead));
+            ch.eventLoop().execute(() -> {
+                WsClientHandshake.start(ch, target, ssl, context.option(WsOptions.MAX_FRAME_SIZE),
+                        context.handshakeTimeout(), result, beforeFirstRead);
+                gate.open();
+            });
         });
         return result;
     }

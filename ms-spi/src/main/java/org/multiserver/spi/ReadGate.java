@@ -12,7 +12,8 @@ import java.util.Queue;
  * this way: {@link Transform.Target#wrapClient} runs on an established connection, once the connect's future
  * completed, which may be later than the first read or on another thread; without the gate a server that speaks
  * first could have its bytes reach the tail undecoded. Put it in from {@code beforeFirstRead}, before the tail;
- * call {@link #open} on the channel's event loop once the wrap returned.
+ * call {@link #open} on the channel's event loop once the wrap returned. A transport with a handshake of its own
+ * over another (ws's HTTP upgrade over net) holds the reads the same way until its handlers are in.
  */
 public final class ReadGate extends ChannelInboundHandlerAdapter {
     public static final String NAME = "multiserver-gate";

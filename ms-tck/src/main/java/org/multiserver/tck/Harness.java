@@ -133,12 +133,11 @@ final class Harness {
     /**
      * Dials {@code endpoint} the way the platform does: through {@link Transport.Endpoint#connect(Consumer)}, whose
      * callback puts the kit's handlers and tail in place, on the event loop, before the channel's first read; then,
-     * once the connect completed, {@code wrap} (null: raw). A transport that calls the callback late loses what a
-     * server that speaks first sent (rule T3_3); one that never calls it fails the connect here.
+     * once the connect completed, {@code wrap} (null: raw), on the event loop. A transport that calls the callback
+     * late loses what a server that speaks first sent (rule T3_3); one that never calls it fails the connect here.
      *
-     * <p>For a wrapped connection a {@link ReadGate} (the platform's too) holds what arrives until the wrap has run, as the wrap runs in
-     * the connect future's completion, which is on this thread when the connect completed before this method
-     * attached to it.
+     * <p>For a wrapped connection a {@link ReadGate} (the platform's too) holds what arrives between the callback and
+     * the wrap, which runs in a task of the event loop after the connect completed.
      */
     CompletableFuture<Peer> connect(Transport.Endpoint endpoint, Setup setup,
                                     Function<Channel, CompletableFuture<Layer>> wrap) {
@@ -157,22 +156,33 @@ final class Harness {
             return CompletableFuture.failedFuture(new AssertionError("Endpoint.connect threw instead of"
                     + " returning a future: " + e, e));
         }
-        return connecting.thenApply(channel -> {
+        return connecting.thenCompose(channel -> {
             Installed parts = installed.get();
             if (parts == null) {
                 own(channel);
                 throw new AssertionError("Endpoint.connect(beforeFirstRead) to " + section + " completed without"
                         + " calling beforeFirstRead: the platform's tail would never be added");
             }
-            Peer peer = wrapUp(parts, section, setup, wrap);
-            if (parts.gate != null) {
-                if (channel.eventLoop().inEventLoop()) {
-                    parts.gate.open();
-                } else {
-                    channel.eventLoop().execute(parts.gate::open);
+            // The wrap and the gate's opening in one task on the event loop, as the platform does: a close that
+            // came meanwhile is held by the gate and reaches the transform, never lost with a torn-down pipeline.
+            CompletableFuture<Peer> wrapped = new CompletableFuture<>();
+            Runnable wrapAndOpen = () -> {
+                try {
+                    Peer peer = wrapUp(parts, section, setup, wrap);
+                    if (parts.gate != null) {
+                        parts.gate.open();
+                    }
+                    wrapped.complete(peer);
+                } catch (RuntimeException | AssertionError e) {
+                    wrapped.completeExceptionally(e);
                 }
+            };
+            if (channel.eventLoop().inEventLoop()) {
+                wrapAndOpen.run();
+            } else {
+                channel.eventLoop().execute(wrapAndOpen);
             }
-            return peer;
+            return wrapped;
         });
     }
 

@@ -9,6 +9,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.multiserver.address.Address;
 import org.multiserver.address.AddressSyntaxException;
 import org.multiserver.address.MultiAddress;
@@ -138,25 +139,10 @@ final class Dialer {
                     ch.close();
                     throw new CancellationException();
                 }
-                CompletableFuture<List<Layer>> layers = new CompletableFuture<>();
-                Runnable wrap = () -> {
-                    Transforms.run(plan.targets().size(), i -> plan.targets().get(i).wrapClient(ch))
-                            .whenComplete((done, error) -> {
-                                if (error == null) {
-                                    layers.complete(done);
-                                } else {
-                                    layers.completeExceptionally(error);
-                                }
-                            });
-                    if (gate != null) {
-                        gate.open(); // the first transform's handlers are in; later ones get bytes as it completes
-                    }
-                };
-                if (ch.eventLoop().inEventLoop()) {
-                    wrap.run();
-                } else {
-                    ch.eventLoop().execute(wrap);
-                }
+                // The first transform's handlers are in before the gate opens; later ones get bytes as each completes.
+                CompletableFuture<List<Layer>> layers = gate == null ? CompletableFuture.completedFuture(List.of())
+                        : gate.openAfter(ch, () -> Transforms.run(plan.targets().size(),
+                                i -> plan.targets().get(i).wrapClient(ch))).thenCompose(Function.identity());
                 inFlight = layers;
                 return layers.thenApply(done -> Transforms.connection(ch, plan.endpoint().section(), done, true,
                         stream));

@@ -1,10 +1,13 @@
 package org.multiserver.spi;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Holds what a client channel reads between {@code beforeFirstRead} and the moment its first transform was wrapped,
@@ -12,7 +15,7 @@ import java.util.Queue;
  * this way: {@link Transform.Target#wrapClient} runs on an established connection, once the connect's future
  * completed, which may be later than the first read or on another thread; without the gate a server that speaks
  * first could have its bytes reach the tail undecoded. Put it in from {@code beforeFirstRead}, before the tail;
- * call {@link #open} on the channel's event loop once the wrap returned. A transport with a handshake of its own
+ * wrap with {@link #openAfter}, or call {@link #open} in the event-loop task that wrapped. A transport with a handshake of its own
  * over another (ws's HTTP upgrade over net) holds the reads the same way until its handlers are in.
  */
 public final class ReadGate extends ChannelInboundHandlerAdapter {
@@ -29,6 +32,30 @@ public final class ReadGate extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+    }
+
+    /**
+     * Runs {@code wrap} on {@code channel}'s event loop, then opens the gate in the same task: nothing held, not even
+     * a close, can be lost with a pipeline torn down between the two. The future completes with what {@code wrap}
+     * returned, or with what it threw.
+     */
+    public <T> CompletableFuture<T> openAfter(Channel channel, Supplier<T> wrap) {
+        CompletableFuture<T> wrapped = new CompletableFuture<>();
+        Runnable task = () -> {
+            try {
+                T value = wrap.get();
+                open();
+                wrapped.complete(value);
+            } catch (RuntimeException | AssertionError e) {
+                wrapped.completeExceptionally(e);
+            }
+        };
+        if (channel.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            channel.eventLoop().execute(task);
+        }
+        return wrapped;
     }
 
     /** Hands on what was held and leaves the pipeline; on the channel's event loop. */

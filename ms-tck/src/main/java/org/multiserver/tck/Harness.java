@@ -163,26 +163,9 @@ final class Harness {
                 throw new AssertionError("Endpoint.connect(beforeFirstRead) to " + section + " completed without"
                         + " calling beforeFirstRead: the platform's tail would never be added");
             }
-            // The wrap and the gate's opening in one task on the event loop, as the platform does: a close that
-            // came meanwhile is held by the gate and reaches the transform, never lost with a torn-down pipeline.
-            CompletableFuture<Peer> wrapped = new CompletableFuture<>();
-            Runnable wrapAndOpen = () -> {
-                try {
-                    Peer peer = wrapUp(parts, section, setup, wrap);
-                    if (parts.gate != null) {
-                        parts.gate.open();
-                    }
-                    wrapped.complete(peer);
-                } catch (RuntimeException | AssertionError e) {
-                    wrapped.completeExceptionally(e);
-                }
-            };
-            if (channel.eventLoop().inEventLoop()) {
-                wrapAndOpen.run();
-            } else {
-                channel.eventLoop().execute(wrapAndOpen);
-            }
-            return wrapped;
+            // Raw: nothing to wrap. Wrapped: in one event-loop task with the gate's opening, as the platform does.
+            return parts.gate == null ? CompletableFuture.completedFuture(wrapUp(parts, section, setup, wrap))
+                    : parts.gate.openAfter(channel, () -> wrapUp(parts, section, setup, wrap));
         });
     }
 

@@ -2,18 +2,21 @@
 // End-to-end figures for the JS peer (multiserver 3.8.2 + secret-handshake 1.1.21), the counterpart of
 // `multiserver bench` in ms-cli. One JSON line on stdout per measurement.
 //
-//   node bench.js serve [--transport net|ws] [--host 127.0.0.1] [--app-key B64] [--seed B64]
+//   node bench.js serve [--transport net|ws] [--plain] [--host 127.0.0.1] [--app-key B64] [--seed B64]
 //       A silent echo server (no per-connection log lines, unlike echo-server.js); the first line on stdout is the
-//       address. Runs until killed.
-//   node bench.js handshakes ADDRESS [--count N] [--concurrency C] [--app-key B64] [--seed B64]
-//       N times: connect, complete the handshake, echo one byte, close; C in flight. Prints
-//       {"impl":"js","kind":"handshakes","n":N,"conc":C,"seconds":S,"perSecond":R}
-//   node bench.js throughput ADDRESS [--mib M] [--app-key B64] [--seed B64]
-//       Echoes M MiB in 64 KiB writes through one connection, timed from the established connection to the last
-//       echoed byte. Prints {"impl":"js","kind":"throughput","mib":M,"seconds":S,"mibPerSecond":R}
+//       address. --plain serves the bare transport, without shs. Runs until killed.
+//   node bench.js handshakes ADDRESS [--count N] [--concurrency C] [--warmup W] [--app-key B64] [--seed B64]
+//       W round trips (default 200), then N timed ones: connect, complete the handshake, echo one byte, close; C in
+//       flight. Prints {"impl":"js","kind":"handshakes","n":N,"conc":C,"seconds":S,"perSecond":R}
+//   node bench.js throughput ADDRESS [--mib M] [--warmup-mib W] [--app-key B64] [--seed B64]
+//       Echoes W MiB (default 32) through a first connection, then M MiB in 64 KiB writes through a second one,
+//       timed from the established connection to the last echoed byte.
+//       Prints {"impl":"js","kind":"throughput","mib":M,"seconds":S,"mibPerSecond":R}
 //
-// The transport of the client comes from the address (net:... or ws://...). Exit codes: 0 ok, 1 a connection
-// failed, 64 usage.
+// The same defaults and the same loop as `multiserver bench`, so either client measures either server alike. The
+// client's stack comes from the address (net:... or ws://..., with or without ~shs). TCP sockets get TCP_NODELAY,
+// as Java's do and as the ws package already sets; --nagle leaves multiserver's net plugin as it ships (see
+// common.tcpNoDelay). Exit codes: 0 ok, 1 a connection failed, 64 usage.
 
 const pull = require('pull-stream')
 const common = require('./common')
@@ -22,20 +25,22 @@ const CHUNK = 64 * 1024
 
 const opts = common.options(process.argv.slice(2), {
   transport: 'value', host: 'value', 'app-key': 'value', seed: 'value', count: 'value', concurrency: 'value',
-  mib: 'value', timeout: 'value'
+  mib: 'value', timeout: 'value', warmup: 'value', 'warmup-mib': 'value', plain: 'flag', nagle: 'flag'
 })
 const [mode, address] = opts._
-const usage = 'usage: node bench.js serve [--transport net|ws] | handshakes ADDRESS [--count N] [--concurrency C]' +
-  ' | throughput ADDRESS [--mib M]'
+const usage = 'usage: node bench.js serve [--transport net|ws] [--plain] | handshakes ADDRESS [--count N]' +
+  ' [--concurrency C] [--warmup W] | throughput ADDRESS [--mib M] [--warmup-mib W]'
+
+if (!opts.nagle) common.tcpNoDelay()
 
 if (mode === 'serve') serve(0)
 else if (mode === 'handshakes' && address) handshakes()
 else if (mode === 'throughput' && address) throughput()
 else common.fail(64, usage)
 
-function positiveInt (text, fallback, what) {
+function integer (text, fallback, least, what) {
   const n = text === undefined ? fallback : Number(text)
-  if (!Number.isInteger(n) || n <= 0) common.fail(64, what + ' must be a positive integer, got ' + text)
+  if (!Number.isInteger(n) || n < least) common.fail(64, what + ' must be an integer of at least ' + least + ', got ' + text)
   return n
 }
 
@@ -46,6 +51,7 @@ function transportOf (addr) {
 function client () {
   return common.stack({
     transport: transportOf(address),
+    plain: !address.includes('~shs'),
     keys: common.keys(opts.seed),
     appKey: opts['app-key'],
     timeout: opts.timeout
@@ -69,6 +75,7 @@ function serve (attempt) {
     if (err) common.fail(70, 'no free port: ' + err.message)
     const ms = common.stack({
       transport: opts.transport || 'net',
+      plain: opts.plain,
       host,
       port,
       keys: common.keys(opts.seed),
@@ -118,12 +125,15 @@ function roundTrip (ms, cb) {
 }
 
 function handshakes () {
-  const count = positiveInt(opts.count, 1000, '--count')
-  const concurrency = positiveInt(opts.concurrency, 16, '--concurrency')
+  const count = integer(opts.count, 1000, 1, '--count')
+  const concurrency = integer(opts.concurrency, 16, 1, '--concurrency')
+  const warmup = integer(opts.warmup, 200, 0, '--warmup')
   const ms = client()
-  // Warm up once (JIT, key material), as the Java bench does.
-  roundTrip(ms, (err) => {
-    if (err) common.fail(1, 'warm-up round trip failed: ' + (err.message || err))
+  // Warm up one at a time (JIT, key material), as the Java bench does; at least one round trip checks the server.
+  let warmed = 0
+  roundTrip(ms, function warm (err) {
+    if (err) common.fail(1, 'warm-up round trip ' + (warmed + 1) + ' failed: ' + (err.message || err))
+    if (++warmed < Math.max(1, warmup)) return roundTrip(ms, warm)
     let started = 0
     let done = 0
     const start = process.hrtime.bigint()
@@ -146,35 +156,47 @@ function handshakes () {
 
 // ---- throughput --------------------------------------------------------------------------------------------------
 
-function throughput () {
-  const mib = positiveInt(opts.mib, 256, '--mib')
-  const total = mib * 1024 * 1024
-  const chunk = Buffer.alloc(CHUNK) // never modified, so the same buffer can go out every time
-  const ms = client()
+const CHUNK_BUFFER = Buffer.alloc(CHUNK) // never modified, so the same buffer can go out every time
+
+// Echoes `total` bytes through a new connection; cb(seconds) from the established connection to the last byte back.
+// After the last chunk the sink's next read is never answered: ending our side over ws would close the socket
+// before the echo is back. The connection is aborted once the echo is in.
+function echo (ms, total, cb) {
   ms.client(address, (err, stream) => {
     if (err) common.fail(1, 'connect failed: ' + (err.message || err))
     const start = process.hrtime.bigint()
     let written = 0
     let received = 0
-    // After the last chunk the sink's next read is never answered: ending our side over ws would close the socket
-    // before the echo is back, and the process exits once it is.
+    let finished = false
     pull(function source (abort, cb) {
       if (abort) return cb(abort)
       if (written >= total) return
       const n = Math.min(CHUNK, total - written)
       written += n
-      cb(null, n === CHUNK ? chunk : chunk.subarray(0, n))
+      cb(null, n === CHUNK ? CHUNK_BUFFER : CHUNK_BUFFER.subarray(0, n))
     }, stream.sink)
     pull(stream.source, pull.drain((data) => {
       received += data.length
-      if (received >= total) {
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9
-        print({ kind: 'throughput', mib, seconds: round(seconds, 3), mibPerSecond: round(mib / seconds, 1) })
-        process.exit(0)
-      }
+      if (received < total) return
+      finished = true
+      cb(Number(process.hrtime.bigint() - start) / 1e9)
+      return false // abort the source: closes this connection
     }, (err) => {
+      if (finished) return
       common.fail(1, 'stream ended after ' + received + ' of ' + total + ' echoed bytes' +
         (err && err !== true ? ': ' + (err.message || err) : ''))
     }))
   })
+}
+
+function throughput () {
+  const mib = integer(opts.mib, 256, 1, '--mib')
+  const warmupMib = integer(opts['warmup-mib'], 32, 0, '--warmup-mib')
+  const ms = client()
+  const measure = () => echo(ms, mib * 1024 * 1024, (seconds) => {
+    print({ kind: 'throughput', mib, seconds: round(seconds, 3), mibPerSecond: round(mib / seconds, 1) })
+    process.exit(0)
+  })
+  if (warmupMib > 0) echo(ms, warmupMib * 1024 * 1024, measure)
+  else measure()
 }

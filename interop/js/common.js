@@ -46,10 +46,10 @@ function keys (seedText) {
   return SecretHandshake.toKeys(seed)
 }
 
-// A multiserver with one stack, <transport>~shs, as the reference builds it.
+// A multiserver with one stack, <transport>~shs as the reference builds it, or the bare transport with `plain`.
 function stack (opts) {
   const transport = opts.transport || 'net'
-  const shs = Shs({
+  const shs = opts.plain ? null : Shs({
     keys: opts.keys,
     appKey: opts.appKey || SSB_APP_KEY,
     auth: opts.auth || ((pub, cb) => cb(null, true)),
@@ -63,7 +63,26 @@ function stack (opts) {
   } else {
     fail(64, 'unknown --transport ' + transport + ' (net or ws)')
   }
-  return MultiServer([[proto, shs]])
+  return MultiServer([shs ? [proto, shs] : [proto]])
+}
+
+// multiserver's net plugin leaves Nagle's algorithm on (only the ws package sets TCP_NODELAY), and box-stream writes
+// each frame's header and body separately, so a small message waits for the peer's delayed ACK: about 40 ms per
+// direction on Linux. Node 18+ takes `noDelay` in net.createServer and net.connect options; the plugin looks both
+// up on the shared `net` module when it listens or dials, so adding the option here reaches every socket it makes.
+function tcpNoDelay () {
+  if (net.createServer.withNoDelay) return
+  const createServer = net.createServer
+  const connect = net.connect
+  net.createServer = function (options, listener) {
+    if (typeof options === 'function' || options === undefined) return createServer.call(net, { noDelay: true }, options)
+    return createServer.call(net, Object.assign({ noDelay: true }, options), listener)
+  }
+  net.connect = net.createConnection = function (options, ...rest) {
+    if (options === null || typeof options !== 'object') return connect.call(net, options, ...rest)
+    return connect.call(net, Object.assign({ noDelay: true }, options), ...rest)
+  }
+  net.createServer.withNoDelay = true
 }
 
 // Port 0 does not work with multiserver's plugins (0 is falsy: they pick a random port), so ask the OS for a
@@ -98,4 +117,4 @@ function fail (code, message) {
   process.exit(code)
 }
 
-module.exports = { SSB_APP_KEY, options, keys, stack, freePort, testByte, testBytes, event, fail, base64Bytes }
+module.exports = { SSB_APP_KEY, options, keys, stack, tcpNoDelay, freePort, testByte, testBytes, event, fail, base64Bytes }

@@ -45,6 +45,10 @@ final class CommonOptions {
             description = "How long a handshake may take, in whole seconds (at least 1). Default: ${DEFAULT-VALUE}.")
     int handshakeTimeoutSeconds;
 
+    @Option(names = "--event-loops", paramLabel = "N", defaultValue = "0",
+            description = "Event loop threads; 0: one per core. Default: ${DEFAULT-VALUE}.")
+    int eventLoops;
+
     @Mixin
     PluginOptions plugin;
 
@@ -58,12 +62,16 @@ final class CommonOptions {
             throw new IllegalArgumentException("--handshake-timeout must be positive, got " + handshakeTimeoutSeconds
                     + " s");
         }
+        if (eventLoops < 0) {
+            throw new IllegalArgumentException("--event-loops must be 0 (one per core) or more, got " + eventLoops);
+        }
         keyFile = keys != null ? keys : SecretFile.defaultPath();
         ShsKeyPair ours = SecretFile.loadOrCreate(keyFile, outcome -> keyFileOutcome = outcome);
         MultiServer.Builder builder = MultiServer.builder()
                 .classLoader(pluginLoader())
                 .identity(ours.identity())
-                .handshakeTimeout(java.time.Duration.ofSeconds(handshakeTimeoutSeconds));
+                .handshakeTimeout(java.time.Duration.ofSeconds(handshakeTimeoutSeconds))
+                .eventLoopThreads(eventLoops);
         if (appKey != null) {
             builder.option(ShsTransformProvider.APP_KEY, appKey);
             // One network for both handshakes; set only when a shs2 plugin is found, since build() rejects a text

@@ -97,7 +97,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         Consumer<Connection> handler = handler();
         MultiServer.Builder builder = common.builder().onServerError((peer, stack, error) ->
-                LOG.debug("{} from {} failed: {}", stack, peer, Main.oneLine(Failures.unwrap(error))));
+                LOG.debug("{} from {} failed: {}", stack, peer, Main.oneLine(Failures.unwrap(error))))
+                .handlersOnEventLoop(!mode.stdio); // echo and forward only attach handlers; stdio blocks
         if (!allow.isEmpty()) {
             Set<String> allowed = new LinkedHashSet<>();
             for (String key : allow) {

@@ -13,11 +13,13 @@ import org.multiserver.spi.Layer;
 
 /**
  * The server side of every stack: admits an accepted channel within the limits, runs the stack's transforms on it,
- * and hands the connection to the handler on a thread of its own. Failures go to the server error handler.
+ * and hands the connection to the handler on a thread of its own (or on its event loop, when the handlers are known
+ * not to block). Failures go to the server error handler.
  */
 final class Admission {
     private final int maxConnections;
     private final int maxHandshakes;
+    private final boolean handlersOnEventLoop;
     private final MultiServer.ServerErrorHandler errorHandler;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger handshaking = new AtomicInteger();
@@ -27,9 +29,11 @@ final class Admission {
         return t;
     });
 
-    Admission(int maxConnections, int maxHandshakes, MultiServer.ServerErrorHandler errorHandler) {
+    Admission(int maxConnections, int maxHandshakes, boolean handlersOnEventLoop,
+              MultiServer.ServerErrorHandler errorHandler) {
         this.maxConnections = maxConnections;
         this.maxHandshakes = maxHandshakes;
+        this.handlersOnEventLoop = handlersOnEventLoop;
         this.errorHandler = errorHandler;
     }
 
@@ -76,14 +80,16 @@ final class Admission {
                 return;
             }
             Connection connection = Transforms.connection(channel, remote, done, false, stream);
-            handlers.execute(() -> {
+            Runnable handle = () -> {
                 try {
                     handler.handle(connection);
                 } catch (IOException | RuntimeException e) {
                     connection.close();
                     errorHandler.onError(remote.toString(), stack.shape(), e);
                 }
-            });
+            };
+            // A task of its own even on the loop: the transforms' outcome completes inside a pipeline event.
+            (handlersOnEventLoop ? channel.eventLoop() : handlers).execute(handle);
         });
     }
 

@@ -38,6 +38,7 @@ abstract sealed class Settings permits MultiServer.Builder {
     private final Set<String> textOptions = new LinkedHashSet<>();
     private int threads = 0;
     private boolean preferNative = false;
+    private boolean handlersOnEventLoop = false;
     private MultiServer.ServerErrorHandler errorHandler = MultiServer.ServerErrorHandler.LOG_AT_DEBUG;
     private int maxConnections = MultiServer.DEFAULT_MAX_CONNECTIONS;
     private int maxHandshakes = MultiServer.DEFAULT_MAX_HANDSHAKES;
@@ -152,7 +153,10 @@ abstract sealed class Settings permits MultiServer.Builder {
         return self();
     }
 
-    /** Event loop threads; 0 (the default) lets Netty choose (twice the cores). */
+    /**
+     * Event loop threads; 0 (the default) means one per core, or Netty's {@code io.netty.eventLoopThreads} property
+     * when set. Netty's own default is two per core, which costs CPU here: see docs/PERFORMANCE.md.
+     */
     public MultiServer.Builder eventLoopThreads(int threads) {
         this.threads = threads;
         return self();
@@ -165,6 +169,18 @@ abstract sealed class Settings permits MultiServer.Builder {
      */
     public MultiServer.Builder preferNativeTransport(boolean preferNative) {
         this.preferNative = preferNative;
+        return self();
+    }
+
+    /**
+     * Calls the {@link MultiServer#listen} and {@link MultiServer#serve} handler on the connection's event loop
+     * instead of a thread of its own. For handlers that never block, such as one that
+     * {@link Connection#attach attaches} Netty handlers and returns: it saves two thread wake-ups per connection
+     * (to the handler thread and back to the loop), a third of a plain TCP connection's server CPU on 2 cores. A
+     * handler that blocks there stalls every connection of its loop. Off by default.
+     */
+    public MultiServer.Builder handlersOnEventLoop(boolean onEventLoop) {
+        this.handlersOnEventLoop = onEventLoop;
         return self();
     }
 
@@ -191,7 +207,8 @@ abstract sealed class Settings permits MultiServer.Builder {
             for (Function<StackMaker, Stack> factory : stackFactories) {
                 stacks.add(factory.apply(maker));
             }
-            return new MultiServer(loops, stacks, new Admission(maxConnections, maxHandshakes, errorHandler),
+            return new MultiServer(loops, stacks, new Admission(maxConnections, maxHandshakes, handlersOnEventLoop,
+                            errorHandler),
                     stacks.isEmpty() ? maker : null);
         } catch (RuntimeException e) {
             loops.group().shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker13;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
@@ -78,6 +79,11 @@ final class WsClientHandshake extends SimpleChannelInboundHandler<FullHttpRespon
         Handshaker(WsAddress target, int maxFrameSize) {
             super(target.uri(), WebSocketVersion.V13, null, false, null, maxFrameSize, true, false, -1);
             this.maxFrameSize = maxFrameSize;
+        }
+
+        @Override
+        protected WebSocketFrameEncoder newWebSocketEncoder() {
+            return new MaskingFrameEncoder();
         }
 
         @Override

@@ -1,34 +1,53 @@
 #!/usr/bin/env bash
-# Java against Java and JS against JS on loopback, side by side, written to docs/PERFORMANCE.md.
+# Java against JS on loopback, every client against every server, in one run; written to docs/PERFORMANCE.md.
 #
 #   bench/compare.sh
 #
-# Measures, for each implementation against its own echo server (`multiserver serve` / `node interop/js/bench.js
-# serve`, both on port 0):
-#   net~shs handshakes (C in flight), ws~shs handshakes, net~shs throughput, ws~shs throughput
-# and replaces the generated section of docs/PERFORMANCE.md (between the compare.sh markers; the rest of the file is
-# kept) with the table, the CPU each side used, and the machine (nproc, CPU model, java/node versions, date, load
-# average before and after).
+# Servers: one `multiserver serve` (net~shs, plain net, ws~shs) and three `node interop/js/bench.js serve` (the same
+# three; multiserver 3.8.2 + secret-handshake 1.1.21 with sodium-native, TCP_NODELAY as Java sets it). Clients:
+# `multiserver bench` (a new JVM per run) and `node interop/js/bench.js`, with the same loop and warm-ups.
+#   1. The primitives' cost on this machine: JMH `sodium.PrimitivesBenchmark` (Java) and interop/js/primitives.js.
+#   2. Every server is warmed (SERVER_WARMUP handshakes, twice that many plain connections, SERVER_WARMUP_MIB MiB),
+#      so neither JIT compiles through the timed runs.
+#   3. RUNS times, for each measurement (net~shs handshakes, ws~shs handshakes, plain net connections, net~shs echo,
+#      ws~shs echo), the four pairs Java/JS client x Java/JS server, the order rotated every run so a change of load
+#      hurts no pair systematically.
+# The section of docs/PERFORMANCE.md between the compare.sh markers is replaced (bench/compare-report.js makes it):
+# medians and ranges, the server's CPU per connection or MiB, each pair's ceiling from the primitives and the share of
+# it reached, the machine and the load average before, during and after.
 #
-# Environment (defaults finish in a few minutes on 2 busy cores):
-#   HANDSHAKES=2000      handshakes per net~shs run          WS_HANDSHAKES=$HANDSHAKES   per ws~shs run (0 skips)
-#   CONCURRENCY=16       handshakes in flight                MIB=256                     MiB per throughput run
-#   RUNS=1               repeat the whole set (each run is one row per measurement)
-#   OUT=docs/PERFORMANCE.md                                  MULTISERVER_JAR=ms-cli/target/multiserver.jar
-#   MULTISERVER_JAVA_OPTS  extra JVM flags for the Java server and client (e.g. a JFR recording)
-#   JAVA_SERVER_OPTS / JAVA_CLIENT_OPTS  extra JVM flags for one side only
-#   NODE=node            CLIENT_TIMEOUT=600 (seconds per client run)
-# The jar is built (offline, tests skipped) when missing. Every process started here is stopped on exit.
+# Environment (the defaults take about 12 minutes on 2 cores):
+#   HANDSHAKES=5000        timed net~shs handshakes per run    WARMUP=2000      client round trips before timing
+#   WS_HANDSHAKES=3000     timed ws~shs handshakes per run     WS_WARMUP=1000
+#   PLAIN=20000            timed plain net connections         PLAIN_WARMUP=10000
+#   CONCURRENCY=16         round trips in flight
+#   MIB=512                MiB echoed per timed throughput run WARMUP_MIB=64    MiB echoed first, untimed
+#   SERVER_WARMUP=10000    handshakes per server before run 1  SERVER_WARMUP_MIB=256
+#   RUNS=3                 PRIMITIVES=1 (0 skips step 1)        PRIMITIVE_SECONDS=1
+#   OUT=docs/PERFORMANCE.md   MULTISERVER_JAR=ms-cli/target/multiserver.jar   BENCHMARKS_JAR=ms-benchmarks/target/benchmarks.jar
+#   MULTISERVER_JAVA_OPTS  extra JVM flags for the Java server and clients; JAVA_SERVER_OPTS / JAVA_CLIENT_OPTS one side
+#   NODE=node              CLIENT_TIMEOUT=600 (seconds per client run)   RESULTS=FILE keeps the raw per-run table (TSV)
+# Jars are built (offline, tests skipped) when missing. Every process started here is stopped on exit.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-HANDSHAKES="${HANDSHAKES:-2000}"
-WS_HANDSHAKES="${WS_HANDSHAKES:-$HANDSHAKES}"
+HANDSHAKES="${HANDSHAKES:-5000}"
+WARMUP="${WARMUP:-2000}"
+WS_HANDSHAKES="${WS_HANDSHAKES:-3000}"
+WS_WARMUP="${WS_WARMUP:-1000}"
+PLAIN="${PLAIN:-20000}"
+PLAIN_WARMUP="${PLAIN_WARMUP:-10000}"
 CONCURRENCY="${CONCURRENCY:-16}"
-MIB="${MIB:-256}"
-RUNS="${RUNS:-1}"
+MIB="${MIB:-512}"
+WARMUP_MIB="${WARMUP_MIB:-64}"
+SERVER_WARMUP="${SERVER_WARMUP:-10000}"
+SERVER_WARMUP_MIB="${SERVER_WARMUP_MIB:-256}"
+RUNS="${RUNS:-3}"
+PRIMITIVES="${PRIMITIVES:-1}"
+PRIMITIVE_SECONDS="${PRIMITIVE_SECONDS:-1}"
 OUT="${OUT:-$root/docs/PERFORMANCE.md}"
 JAR="${MULTISERVER_JAR:-$root/ms-cli/target/multiserver.jar}"
+BENCH_JAR="${BENCHMARKS_JAR:-$root/ms-benchmarks/target/benchmarks.jar}"
 NODE="${NODE:-node}"
 CLIENT_TIMEOUT="${CLIENT_TIMEOUT:-600}"
 JS_DIR="$root/interop/js"
@@ -62,14 +81,19 @@ if [ ! -f "$JAR" ]; then
   log "building $JAR (offline, tests skipped)"
   (cd "$root" && mvn -q -o -B -pl ms-cli -am package -DskipTests -Dmaven.javadoc.skip=true >&2) || die "build failed"
 fi
+if [ "$PRIMITIVES" = 1 ] && [ ! -f "$BENCH_JAR" ]; then
+  log "building $BENCH_JAR (offline, tests skipped)"
+  (cd "$root" && mvn -q -o -B -pl ms-benchmarks -am package -DskipTests -Dmaven.javadoc.skip=true >&2) || die "build failed"
+fi
 if [ ! -d "$JS_DIR/node_modules" ]; then
   log "installing the pinned JS packages (npm ci)"
   (cd "$JS_DIR" && npm ci --no-audit --no-fund >&2) || die "npm ci failed"
 fi
 
 # ---- helpers --------------------------------------------------------------------------------------------------------
-# cpu_ticks PID: user+system clock ticks the process has used so far.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+children_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # json FILE KEY: a field of the last JSON line of FILE.
 json() {
@@ -81,20 +105,18 @@ json() {
     console.log(v)' "$1" "$2"
 }
 
-# start_server NAME FILE-PATTERN CMD...: starts CMD in the background (stdout to $tmp/NAME.out), waits for a line
-# matching the pattern, and records the pid.
+# start_server NAME PATTERN CMD...: starts CMD in the background, waits for a stdout line matching PATTERN, and
+# records the pid in NAME_pid.
 start_server() {
   local name="$1" pattern="$2"
   shift 2
   "$@" > "$tmp/$name.out" 2> "$tmp/$name.err" &
   local pid=$!
   pids+=("$pid")
-  eval "${name//-/_}_pid=$pid"
+  printf -v "${name//-/_}_pid" '%s' "$pid"
   local i
   for i in $(seq 1 600); do
-    if grep -qE "$pattern" "$tmp/$name.out" 2>/dev/null; then
-      return 0
-    fi
+    grep -qE "$pattern" "$tmp/$name.out" 2>/dev/null && return 0
     kill -0 "$pid" 2>/dev/null || { cat "$tmp/$name.err" >&2; die "$name exited before listening"; }
     sleep 0.1
   done
@@ -102,81 +124,129 @@ start_server() {
   die "$name did not print its address within 60 s"
 }
 
-# run_client TAG SERVER-PID CMD...: runs one measurement; leaves the JSON in $tmp/TAG.json and
-# "client-cpu-seconds server-cpu-seconds" in $tmp/TAG.cpu.
+# client IMPL KIND ADDRESS ARGS...: the command line of one client run.
+client() {
+  local impl="$1"
+  shift
+  if [ "$impl" = java ]; then
+    echo java "${JAVA_OPTS[*]}" "${JAVA_CLIENT_OPTS_A[*]}" -jar "$JAR" bench "$@" --keys "$tmp/java-client.secret"
+  else
+    echo "$NODE" "$JS_DIR/bench.js" "$@"
+  fi
+}
+
+# run_client TAG SERVER-PID CMD...: one client run; leaves its JSON line in $tmp/TAG.json and
+# "client-cpu-seconds server-cpu-seconds load1" in $tmp/TAG.cpu.
 run_client() {
   local tag="$1" spid="$2"
   shift 2
-  local s0 s1 t0 t1
+  local s0 s1 t0 t1 load
+  load="$(load1)"
   s0="$(cpu_ticks "$spid")"
-  t0="$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$$/stat)" # children's time is added when they are reaped
-  if ! timeout "$CLIENT_TIMEOUT" "$@" > "$tmp/$tag.json" 2> "$tmp/$tag.err"; then
+  t0="$(children_ticks)"
+  # shellcheck disable=SC2068 # the command line is split on purpose
+  if ! timeout "$CLIENT_TIMEOUT" $@ > "$tmp/$tag.json" 2> "$tmp/$tag.err"; then
     cat "$tmp/$tag.err" >&2
     die "$tag failed: $*"
   fi
-  t1="$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$$/stat)"
+  t1="$(children_ticks)"
   s1="$(cpu_ticks "$spid")"
-  awk -v c=$((t1 - t0)) -v s=$((s1 - s0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f %.2f\n", c / hz, s / hz }' \
+  awk -v c=$((t1 - t0)) -v s=$((s1 - s0)) -v hz="$CLK_TCK" -v l="$load" 'BEGIN { printf "%.2f %.2f %s\n", c / hz, s / hz, l }' \
     > "$tmp/$tag.cpu"
-  log "$tag: $(tail -n 1 "$tmp/$tag.json") (cpu client $(cut -d' ' -f1 "$tmp/$tag.cpu") s, server $(cut -d' ' -f2 "$tmp/$tag.cpu") s)"
+  log "$tag: $(tail -n 1 "$tmp/$tag.json") (cpu client $(cut -d' ' -f1 "$tmp/$tag.cpu") s, server $(cut -d' ' -f2 "$tmp/$tag.cpu") s, load $load)"
 }
 
-# ---- servers --------------------------------------------------------------------------------------------------------
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-date_start="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+date_start="$(date -u '+%Y-%m-%d %H:%M UTC')"
 log "load average before: $load_before"
 
-start_server java-server '^net:' java "${JAVA_OPTS[@]}" "${JAVA_SERVER_OPTS_A[@]}" -jar "$JAR" serve \
-  --keys "$tmp/java-server.secret" --listen 'net:127.0.0.1:0~shs' --listen 'ws://127.0.0.1:0~shs'
-java_address="$(grep -E '^net:' "$tmp/java-server.out" | head -n 1)"
-java_net="$(tr ';' '\n' <<< "$java_address" | grep '^net:')"
-java_ws="$(tr ';' '\n' <<< "$java_address" | grep '^ws:')"
-start_server js-net '^net:' "$NODE" "$JS_DIR/bench.js" serve --transport net
-start_server js-ws '^ws:' "$NODE" "$JS_DIR/bench.js" serve --transport ws
-js_net="$(grep -E '^net:' "$tmp/js-net.out" | head -n 1)"
-js_ws="$(grep -E '^ws:' "$tmp/js-ws.out" | head -n 1)"
-log "java: $java_net $java_ws"
-log "js:   $js_net $js_ws"
-
-java_client=(java "${JAVA_OPTS[@]}" "${JAVA_CLIENT_OPTS_A[@]}" -jar "$JAR" bench)
-js_client=("$NODE" "$JS_DIR/bench.js")
-
-# ---- measurements ---------------------------------------------------------------------------------------------------
-# name|kind|unit|java-address|js-address|args
-measurements=()
-measurements+=("net~shs handshakes, $CONCURRENCY in flight|handshakes|handshakes/s|$java_net|$js_net|--count $HANDSHAKES --concurrency $CONCURRENCY")
-if [ "$WS_HANDSHAKES" -gt 0 ]; then
-  measurements+=("ws~shs handshakes, $CONCURRENCY in flight|handshakes|handshakes/s|$java_ws|$js_ws|--count $WS_HANDSHAKES --concurrency $CONCURRENCY")
+# ---- 1. primitives (before any server runs) -------------------------------------------------------------------------
+echo '{}' > "$tmp/java-primitives.json"
+echo '{}' > "$tmp/js-primitives.json"
+if [ "$PRIMITIVES" = 1 ]; then
+  log "primitives: JMH sodium.PrimitivesBenchmark"
+  java -jar "$BENCH_JAR" \
+    'sodium.PrimitivesBenchmark.(secretboxDetached4096|secretboxOpenDetached4096|secretboxEasy18|secretboxOpenEasy18|scalarmult|boxKeypair|sign|verify|pkToCurve25519)$' \
+    -f 1 -wi 2 -i 3 -w "${PRIMITIVE_SECONDS}s" -r "${PRIMITIVE_SECONDS}s" -tu us -rf json -rff "$tmp/jmh.json" \
+    > "$tmp/jmh.out" 2>&1 || { tail -n 30 "$tmp/jmh.out" >&2; die "JMH failed"; }
+  "$NODE" -e '
+    const fs = require("fs");
+    const [jmh, outFile, log] = process.argv.slice(1);
+    const us = {};
+    for (const r of JSON.parse(fs.readFileSync(jmh, "utf8"))) us[r.benchmark.split(".").pop()] = Math.round(r.primaryMetric.score * 100) / 100;
+    const lib = (fs.readFileSync(log, "utf8").match(/^libsodium .*$/m) || ["libsodium (version not printed)"])[0];
+    fs.writeFileSync(outFile, JSON.stringify({ impl: "java", kind: "primitives", library: "Lazysodium 5.1.4 / JNA, " + lib, us }) + "\n");
+  ' "$tmp/jmh.json" "$tmp/java-primitives.json" "$tmp/jmh.out"
+  log "primitives: interop/js/primitives.js"
+  "$NODE" "$JS_DIR/primitives.js" --seconds "$PRIMITIVE_SECONDS" > "$tmp/js-primitives.json"
+  log "java: $(cat "$tmp/java-primitives.json")"
+  log "js:   $(cat "$tmp/js-primitives.json")"
 fi
-measurements+=("net~shs throughput, $MIB MiB echoed|throughput|MiB/s|$java_net|$js_net|--mib $MIB")
-measurements+=("ws~shs throughput, $MIB MiB echoed|throughput|MiB/s|$java_ws|$js_ws|--mib $MIB")
 
-rows=()
+# ---- servers --------------------------------------------------------------------------------------------------------
+start_server java-server '^net:' java "${JAVA_OPTS[@]}" "${JAVA_SERVER_OPTS_A[@]}" -jar "$JAR" serve \
+  --keys "$tmp/java-server.secret" --listen 'net:127.0.0.1:0~shs' --listen 'net:127.0.0.1:0' --listen 'ws://127.0.0.1:0~shs'
+java_address="$(grep -E '^net:' "$tmp/java-server.out" | head -n 1)"
+declare -A address server_pid
+address[java,net-shs]="$(tr ';' '\n' <<< "$java_address" | grep '^net:.*~shs')"
+address[java,net-plain]="$(tr ';' '\n' <<< "$java_address" | grep -v '~' | grep '^net:')"
+address[java,ws-shs]="$(tr ';' '\n' <<< "$java_address" | grep '^ws:')"
+start_server js-net '^net:' "$NODE" "$JS_DIR/bench.js" serve --transport net
+start_server js-plain '^net:' "$NODE" "$JS_DIR/bench.js" serve --transport net --plain
+start_server js-ws '^ws:' "$NODE" "$JS_DIR/bench.js" serve --transport ws
+address[js,net-shs]="$(head -n 1 "$tmp/js-net.out")"
+address[js,net-plain]="$(head -n 1 "$tmp/js-plain.out")"
+address[js,ws-shs]="$(head -n 1 "$tmp/js-ws.out")"
+for stack in net-shs net-plain ws-shs; do
+  server_pid[java,$stack]="$java_server_pid"
+done
+server_pid[js,net-shs]="$js_net_pid"
+server_pid[js,net-plain]="$js_plain_pid"
+server_pid[js,ws-shs]="$js_ws_pid"
+for impl in java js; do
+  log "$impl: ${address[$impl,net-shs]} ${address[$impl,net-plain]} ${address[$impl,ws-shs]}"
+done
+
+# ---- 2. server warm-up ----------------------------------------------------------------------------------------------
+if [ "$SERVER_WARMUP" -gt 0 ]; then
+  for impl in java js; do
+    for stack in net-shs ws-shs; do
+      log "warming the $impl server's $stack"
+      run_client "warm-$impl-$stack" "${server_pid[$impl,$stack]}" \
+        "$(client js handshakes "${address[$impl,$stack]}" --count "$SERVER_WARMUP" --concurrency "$CONCURRENCY" --warmup 1)"
+      run_client "warm-mib-$impl-$stack" "${server_pid[$impl,$stack]}" \
+        "$(client js throughput "${address[$impl,$stack]}" --mib "$SERVER_WARMUP_MIB" --warmup-mib 0)"
+    done
+    run_client "warm-$impl-net-plain" "${server_pid[$impl,net-plain]}" \
+      "$(client js handshakes "${address[$impl,net-plain]}" --count $((2 * SERVER_WARMUP)) --concurrency "$CONCURRENCY" --warmup 1)"
+  done
+fi
+
+# ---- 3. measurements ------------------------------------------------------------------------------------------------
+# id|stack|kind|args|operations the server serves per run
+measurements=(
+  "net-shs-handshakes|net-shs|handshakes|--count $HANDSHAKES --concurrency $CONCURRENCY --warmup $WARMUP|$((HANDSHAKES + WARMUP))"
+  "ws-shs-handshakes|ws-shs|handshakes|--count $WS_HANDSHAKES --concurrency $CONCURRENCY --warmup $WS_WARMUP|$((WS_HANDSHAKES + WS_WARMUP))"
+  "net-plain-connections|net-plain|handshakes|--count $PLAIN --concurrency $CONCURRENCY --warmup $PLAIN_WARMUP|$((PLAIN + PLAIN_WARMUP))"
+  "net-shs-throughput|net-shs|throughput|--mib $MIB --warmup-mib $WARMUP_MIB|$((MIB + WARMUP_MIB))"
+  "ws-shs-throughput|ws-shs|throughput|--mib $MIB --warmup-mib $WARMUP_MIB|$((MIB + WARMUP_MIB))"
+)
+pairs=("java java" "js js" "java js" "js java")
+: > "$tmp/results.tsv"
 for run in $(seq 1 "$RUNS"); do
-  i=0
   for m in "${measurements[@]}"; do
-    IFS='|' read -r name kind unit jaddr saddr args <<< "$m"
-    i=$((i + 1))
-    read -r -a argv <<< "$args"
-    # Alternate which implementation goes first, so a load change hurts neither side systematically.
-    if [ $(((run + i) % 2)) -eq 0 ]; then
-      run_client "java-$run-$i" "$java_server_pid" "${java_client[@]}" "$kind" "$jaddr" "${argv[@]}" --keys "$tmp/java-client.secret"
-      srv_pid="$js_net_pid"; [[ "$saddr" == ws* ]] && srv_pid="$js_ws_pid"
-      run_client "js-$run-$i" "$srv_pid" "${js_client[@]}" "$kind" "$saddr" "${argv[@]}"
-    else
-      srv_pid="$js_net_pid"; [[ "$saddr" == ws* ]] && srv_pid="$js_ws_pid"
-      run_client "js-$run-$i" "$srv_pid" "${js_client[@]}" "$kind" "$saddr" "${argv[@]}"
-      run_client "java-$run-$i" "$java_server_pid" "${java_client[@]}" "$kind" "$jaddr" "${argv[@]}" --keys "$tmp/java-client.secret"
-    fi
+    IFS='|' read -r id stack kind args ops <<< "$m"
     field=perSecond; [ "$kind" = throughput ] && field=mibPerSecond
-    jv="$(json "$tmp/java-$run-$i.json" "$field")" || die "no figure from java-$run-$i"
-    sv="$(json "$tmp/js-$run-$i.json" "$field")" || die "no figure from js-$run-$i"
-    read -r jc js_ <<< "$(cat "$tmp/java-$run-$i.cpu")"
-    read -r sc ss <<< "$(cat "$tmp/js-$run-$i.cpu")"
-    rows+=("$(awk -v name="$name" -v run="$run" -v unit="$unit" -v jv="$jv" -v sv="$sv" \
-      -v jc="$jc" -v js="$js_" -v sc="$sc" -v ss="$ss" 'BEGIN {
-        printf "| %s | %d | %\047.1f %s | %\047.1f %s | **%.2f** | %.1f + %.1f | %.1f + %.1f |", name, run, jv, unit, sv, unit, jv / sv, jc, js, sc, ss
-      }')")
+    for k in 0 1 2 3; do
+      read -r c s <<< "${pairs[$(((k + run) % 4))]}"
+      tag="$run-$id-$c-$s"
+      # shellcheck disable=SC2086 # args are words
+      run_client "$tag" "${server_pid[$s,$stack]}" "$(client "$c" "$kind" "${address[$s,$stack]}" $args)"
+      value="$(json "$tmp/$tag.json" "$field")" || die "no figure from $tag"
+      read -r ccpu scpu load < "$tmp/$tag.cpu"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$id" "$c" "$s" "$value" "$ccpu" "$scpu" "$ops" "$load" \
+        >> "$tmp/results.tsv"
+    done
   done
 done
 
@@ -186,22 +256,16 @@ log "load average after: $load_after"
 # ---- report ---------------------------------------------------------------------------------------------------------
 cpu_model="$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)"
 java_version="$(java -version 2>&1 | head -n 2 | tail -n 1)"
-{
-  echo '<!-- compare.sh:begin (generated by bench/compare.sh; edits between these markers are overwritten) -->'
-  echo "### Measured $date_start"
-  echo
-  echo "| measurement | run | Java vs Java | JS vs JS | java/js | Java CPU s, client + server | JS CPU s, client + server |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
-  printf '%s\n' "${rows[@]}"
-  echo
-  echo "Machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}, $(uname -sr); $java_version; node $("$NODE" --version)."
-  echo "Load average (1, 5, 15 min) before: $load_before; after: $load_after."
-  echo "Sizes: HANDSHAKES=$HANDSHAKES WS_HANDSHAKES=$WS_HANDSHAKES CONCURRENCY=$CONCURRENCY MIB=$MIB RUNS=$RUNS;"
-  echo "JVM options: \`${MULTISERVER_JAVA_OPTS:-none}\`${JAVA_SERVER_OPTS:+, server \`$JAVA_SERVER_OPTS\`}${JAVA_CLIENT_OPTS:+, client \`$JAVA_CLIENT_OPTS\`}."
-  echo "CPU seconds are user + system time of the client process (for Java including JVM start-up, about 1 to 2 s)"
-  echo "and of the server process during that client run; both share the same cores."
-  echo '<!-- compare.sh:end -->'
-} > "$tmp/section.md"
+MACHINE="$(nproc) CPUs, ${cpu_model:-unknown CPU}, $(uname -sr); $java_version; node $("$NODE" --version)" \
+DATE_START="$date_start" DATE_END="$(date -u '+%H:%M UTC')" LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" \
+SIZES="HANDSHAKES=$HANDSHAKES WARMUP=$WARMUP WS_HANDSHAKES=$WS_HANDSHAKES WS_WARMUP=$WS_WARMUP PLAIN=$PLAIN PLAIN_WARMUP=$PLAIN_WARMUP CONCURRENCY=$CONCURRENCY MIB=$MIB WARMUP_MIB=$WARMUP_MIB SERVER_WARMUP=$SERVER_WARMUP SERVER_WARMUP_MIB=$SERVER_WARMUP_MIB RUNS=$RUNS; JVM options: ${MULTISERVER_JAVA_OPTS:-none}${JAVA_SERVER_OPTS:+, server $JAVA_SERVER_OPTS}${JAVA_CLIENT_OPTS:+, client $JAVA_CLIENT_OPTS}" \
+RUNS="$RUNS" CORES="$(nproc)" "$NODE" -e '
+  const e = process.env;
+  console.log(JSON.stringify({ machine: e.MACHINE, dateStart: e.DATE_START, dateEnd: e.DATE_END, loadBefore: e.LOAD_BEFORE,
+    loadAfter: e.LOAD_AFTER, sizes: e.SIZES, runs: +e.RUNS, cores: +e.CORES }));' > "$tmp/meta.json"
+"$NODE" "$root/bench/compare-report.js" "$tmp/results.tsv" "$tmp/java-primitives.json" "$tmp/js-primitives.json" \
+  "$tmp/meta.json" > "$tmp/section.md"
+if [ -n "${RESULTS:-}" ]; then cp "$tmp/results.tsv" "$RESULTS"; fi
 
 mkdir -p "$(dirname "$OUT")"
 if [ -f "$OUT" ] && grep -q '<!-- compare.sh:begin' "$OUT"; then

@@ -176,8 +176,9 @@ abstract sealed class Settings permits MultiServer.Builder {
      * Calls the {@link MultiServer#listen} and {@link MultiServer#serve} handler on the connection's event loop
      * instead of a thread of its own. For handlers that never block, such as one that
      * {@link Connection#attach attaches} Netty handlers and returns: it saves two thread wake-ups per connection
-     * (to the handler thread and back to the loop), a third of a plain TCP connection's server CPU on 2 cores. A
-     * handler that blocks there stalls every connection of its loop. Off by default.
+     * (to the handler thread and back to the loop): a quarter of a plain TCP connection's server CPU with a JS client
+     * on 2 cores (docs/PERFORMANCE.md). A handler that blocks there stalls every connection of its loop. Off by
+     * default.
      */
     public MultiServer.Builder handlersOnEventLoop(boolean onEventLoop) {
         this.handlersOnEventLoop = onEventLoop;

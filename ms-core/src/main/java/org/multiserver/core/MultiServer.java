@@ -99,8 +99,8 @@ public final class MultiServer implements AutoCloseable {
     /**
      * Binds every stack at once. Each connection that completes its transforms goes to {@code handler}, called on a
      * thread of its own (so it may block on {@link Connection#input()}), or on the connection's event loop with
-     * {@link Builder#handlersOnEventLoop}. If one stack fails to bind, the others are
-     * closed and the future fails with a {@link ListenException} naming the stack and the reason.
+     * {@link Builder#handlersOnEventLoop}. If one stack fails to bind, the others are closed and the future fails
+     * with a {@link ListenException} naming the stack and the reason.
      */
     public CompletableFuture<Listening> listen(Consumer<Connection> handler) {
         Objects.requireNonNull(handler, "handler");

@@ -16,8 +16,12 @@ const rows = fs.readFileSync(resultsFile, 'utf8').trim().split('\n').filter(Bool
 const prim = { java: readPrimitives(javaPrimFile), js: readPrimitives(jsPrimFile) }
 const CORES = meta.cores
 
+// null when the primitives were not measured (PRIMITIVES=0 leaves an empty object).
 function readPrimitives (file) {
-  try { return JSON.parse(fs.readFileSync(file, 'utf8')) } catch (e) { return null }
+  try {
+    const p = JSON.parse(fs.readFileSync(file, 'utf8'))
+    return p.us ? p : null
+  } catch (e) { return null }
 }
 
 const MEASUREMENTS = [
@@ -98,7 +102,9 @@ for (const m of MEASUREMENTS) {
     if (m.kind !== 'plain') {
       const cj = ceiling(m, client, 'java')
       const cs = ceiling(m, client, 'js')
-      ceil = `${fmt(cj, 0)}, ${fmt(100 * median(jv) / cj, 0)}%; ${fmt(cs, 0)}, ${fmt(100 * median(sv) / cs, 0)}%`
+      if (Number.isFinite(cj) && Number.isFinite(cs)) {
+        ceil = `${fmt(cj, 0)}, ${fmt(100 * median(jv) / cj, 0)}%; ${fmt(cs, 0)}, ${fmt(100 * median(sv) / cs, 0)}%`
+      }
     }
     out.push(`| ${m.name}, ${m.unit} | ${LABEL[client]} | ${figure(jv, digits)} | ${figure(sv, digits)} | **${fmt(ratio, 2)}** | ` +
       `${fmt(jc, m.kind === 'throughput' ? 2 : 0)} / ${fmt(sc, m.kind === 'throughput' ? 2 : 0)} ${m.per} | ${ceil} |`)

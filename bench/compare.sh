@@ -124,14 +124,14 @@ start_server() {
   die "$name did not print its address within 60 s"
 }
 
-# client IMPL KIND ADDRESS ARGS...: the command line of one client run.
+# client IMPL KIND ADDRESS ARGS...: sets cmd to the command line of one client run.
 client() {
   local impl="$1"
   shift
   if [ "$impl" = java ]; then
-    echo java "${JAVA_OPTS[*]}" "${JAVA_CLIENT_OPTS_A[*]}" -jar "$JAR" bench "$@" --keys "$tmp/java-client.secret"
+    cmd=(java "${JAVA_OPTS[@]}" "${JAVA_CLIENT_OPTS_A[@]}" -jar "$JAR" bench "$@" --keys "$tmp/java-client.secret")
   else
-    echo "$NODE" "$JS_DIR/bench.js" "$@"
+    cmd=("$NODE" "$JS_DIR/bench.js" "$@")
   fi
 }
 
@@ -144,8 +144,7 @@ run_client() {
   load="$(load1)"
   s0="$(cpu_ticks "$spid")"
   t0="$(children_ticks)"
-  # shellcheck disable=SC2068 # the command line is split on purpose
-  if ! timeout "$CLIENT_TIMEOUT" $@ > "$tmp/$tag.json" 2> "$tmp/$tag.err"; then
+  if ! timeout "$CLIENT_TIMEOUT" "$@" > "$tmp/$tag.json" 2> "$tmp/$tag.err"; then
     cat "$tmp/$tag.err" >&2
     die "$tag failed: $*"
   fi
@@ -212,13 +211,13 @@ if [ "$SERVER_WARMUP" -gt 0 ]; then
   for impl in java js; do
     for stack in net-shs ws-shs; do
       log "warming the $impl server's $stack"
-      run_client "warm-$impl-$stack" "${server_pid[$impl,$stack]}" \
-        "$(client js handshakes "${address[$impl,$stack]}" --count "$SERVER_WARMUP" --concurrency "$CONCURRENCY" --warmup 1)"
-      run_client "warm-mib-$impl-$stack" "${server_pid[$impl,$stack]}" \
-        "$(client js throughput "${address[$impl,$stack]}" --mib "$SERVER_WARMUP_MIB" --warmup-mib 0)"
+      client js handshakes "${address[$impl,$stack]}" --count "$SERVER_WARMUP" --concurrency "$CONCURRENCY" --warmup 1
+      run_client "warm-$impl-$stack" "${server_pid[$impl,$stack]}" "${cmd[@]}"
+      client js throughput "${address[$impl,$stack]}" --mib "$SERVER_WARMUP_MIB" --warmup-mib 0
+      run_client "warm-mib-$impl-$stack" "${server_pid[$impl,$stack]}" "${cmd[@]}"
     done
-    run_client "warm-$impl-net-plain" "${server_pid[$impl,net-plain]}" \
-      "$(client js handshakes "${address[$impl,net-plain]}" --count $((2 * SERVER_WARMUP)) --concurrency "$CONCURRENCY" --warmup 1)"
+    client js handshakes "${address[$impl,net-plain]}" --count $((2 * SERVER_WARMUP)) --concurrency "$CONCURRENCY" --warmup 1
+    run_client "warm-$impl-net-plain" "${server_pid[$impl,net-plain]}" "${cmd[@]}"
   done
 fi
 
@@ -240,8 +239,9 @@ for run in $(seq 1 "$RUNS"); do
     for k in 0 1 2 3; do
       read -r c s <<< "${pairs[$(((k + run) % 4))]}"
       tag="$run-$id-$c-$s"
-      # shellcheck disable=SC2086 # args are words
-      run_client "$tag" "${server_pid[$s,$stack]}" "$(client "$c" "$kind" "${address[$s,$stack]}" $args)"
+      read -r -a argv <<< "$args"
+      client "$c" "$kind" "${address[$s,$stack]}" "${argv[@]}"
+      run_client "$tag" "${server_pid[$s,$stack]}" "${cmd[@]}"
       value="$(json "$tmp/$tag.json" "$field")" || die "no figure from $tag"
       read -r ccpu scpu load < "$tmp/$tag.cpu"
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$id" "$c" "$s" "$value" "$ccpu" "$scpu" "$ops" "$load" \

@@ -6,7 +6,6 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -66,15 +65,10 @@ final class MaskingFrameEncoder extends WebSocket13FrameEncoder {
 
     /** Writes {@code length} bytes of {@code src} XOR the 4-byte mask (big-endian {@code mask}) to {@code dst}. */
     static void mask(ByteBuf src, ByteBuf dst, int length, int mask) {
-        dst.ensureWritable(length);
-        ByteBuffer from = src.nioBuffer(src.readerIndex(), length).order(ByteOrder.nativeOrder());
-        ByteBuffer to = dst.nioBuffer(dst.writerIndex(), length).order(ByteOrder.nativeOrder());
-        // The mask twice over, read in the order the payload is read: payload byte i meets mask byte i % 4.
-        ByteBuffer twice = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
-        for (int k = 0; k < 8; k++) {
-            twice.put(k, maskByte(mask, k));
-        }
-        long mask64 = twice.getLong(0);
+        // Big-endian views (ByteBuffer's default), as the mask is on the wire: payload byte i meets mask byte i % 4.
+        ByteBuffer from = src.nioBuffer(src.readerIndex(), length);
+        ByteBuffer to = dst.nioBuffer(dst.writerIndex(), length);
+        long mask64 = (mask & 0xFFFF_FFFFL) | ((long) mask << 32);
         int i = 0;
         for (int last = length - 8; i <= last; i += 8) {
             to.putLong(i, from.getLong(i) ^ mask64);
